@@ -1,1 +1,274 @@
-fn main() {}
+//! `badgesafe`: the command line. Flag parsing, files and printing only; the work is in the
+//! library crates.
+
+mod files;
+mod image;
+
+use anyhow::{Context as _, Result, bail};
+use badgesafe_issue::Format;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "badgesafe", version, about = "Open Badges 3.0: issue, bake and verify credentials")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create an issuer, sign and bake a sample badge, and verify it.
+    Demo {
+        /// Folder for the demo issuer and badge.
+        #[arg(long, default_value = "badgesafe-demo")]
+        dir: PathBuf,
+        /// The sample recipient's e-mail address (stored only as a salted hash).
+        #[arg(long, default_value = "student@example.org")]
+        email: String,
+    },
+    /// Manage an issuer's identity.
+    Issuer {
+        #[command(subcommand)]
+        command: IssuerCommand,
+    },
+    /// Sign an Open Badges 3.0 credential.
+    Sign {
+        /// The issuer folder.
+        #[arg(long)]
+        issuer: PathBuf,
+        /// The proof format.
+        #[arg(long, value_enum, default_value_t = Suite::Rdfc)]
+        suite: Suite,
+        /// The JWT algorithm, with `--suite jwt`.
+        #[arg(long, value_enum, default_value_t = JwtAlg::Eddsa)]
+        jwt_alg: JwtAlg,
+        /// The unsigned credential (JSON).
+        credential: PathBuf,
+        /// Where to write the signed credential.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Bake a signed credential into a PNG or SVG badge image.
+    Bake {
+        /// The badge image (PNG or SVG).
+        #[arg(long)]
+        image: PathBuf,
+        /// The signed credential (JSON or compact JWT).
+        #[arg(long)]
+        credential: PathBuf,
+        /// The baked image to write (.png or .svg, matching the input).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Print (or write) the credential baked into a PNG or SVG.
+    Unbake {
+        /// The baked image.
+        file: PathBuf,
+        /// Write the credential here instead of printing it.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Verify credentials: JSON, compact JWT, baked PNG or SVG, or OB 2.0 badges.
+    Verify {
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Do not use the network; checks that need it are reported as skipped.
+        #[arg(long)]
+        offline: bool,
+        /// Check that the badge was issued to this e-mail address.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// Also fetch plain http:// URLs from other hosts (some OB 2.0 issuers need it).
+        #[arg(long)]
+        allow_http: bool,
+        /// Seconds to wait for each network request.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum IssuerCommand {
+    /// Create keys and an issuer profile in a new folder.
+    Init {
+        /// The folder to create.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The school's name, as badges show it.
+        #[arg(long)]
+        name: String,
+        /// The school's web site.
+        #[arg(long)]
+        url: String,
+        /// Use `did:web:HOST` as the issuer id (publish the folder's did.json there) instead of a did:key.
+        #[arg(long, value_name = "HOST")]
+        did_web: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Suite {
+    /// eddsa-rdfc-2022 (Data Integrity, RDF canonicalization)
+    Rdfc,
+    /// eddsa-jcs-2022 (Data Integrity, JSON canonicalization)
+    Jcs,
+    /// VC-JWT (compact JWS)
+    Jwt,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum JwtAlg {
+    /// Ed25519
+    Eddsa,
+    /// RSA PKCS#1 v1.5 with SHA-256
+    Rs256,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("badgesafe: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Demo { dir, email } => demo(&dir, &email),
+        Command::Issuer { command: IssuerCommand::Init { dir, name, url, did_web } } => {
+            let issuer = files::init_issuer(&files::NewIssuer { dir: &dir, name: &name, url: &url, did_web: did_web.as_deref() })?;
+            println!("Created issuer {} in {}", issuer.profile["id"].as_str().unwrap_or_default(), dir.display());
+            println!("  signing key  {}", issuer.verification_method);
+            if did_web.is_some() {
+                println!("  publish {} as the did:web document", dir.join("did.json").display());
+            }
+            println!("  publish {} at /.well-known/jwks.json for VC-JWT verifiers", dir.join("jwks.json").display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sign { issuer, suite, jwt_alg, credential, output } => {
+            let issuer = files::load_issuer(&issuer)?;
+            let bytes = files::read_input(&credential)?;
+            let doc: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid JSON", credential.display()))?;
+            let format = match (suite, jwt_alg) {
+                (Suite::Rdfc, _) => Format::Rdfc,
+                (Suite::Jcs, _) => Format::Jcs,
+                (Suite::Jwt, JwtAlg::Eddsa) => Format::JwtEdDsa,
+                (Suite::Jwt, JwtAlg::Rs256) => Format::JwtRs256,
+            };
+            let signed = issuer.sign(&doc, format, now).with_context(|| format!("signing {}", credential.display()))?;
+            files::write_atomic(&output, signed.to_text()?.as_bytes(), false)?;
+            println!("Signed {} -> {}", credential.display(), output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bake { image, credential, output } => {
+            let img = files::read_input(&image)?;
+            let cred = files::read_input(&credential)?;
+            let cred = String::from_utf8(cred).with_context(|| format!("{} is not UTF-8 text", credential.display()))?;
+            check_extension(&img, &output)?;
+            let baked = badgesafe_bake::bake(&img, cred.trim()).with_context(|| format!("baking into {}", image.display()))?;
+            files::write_atomic(&output, &baked, false)?;
+            println!("Baked {} into {}", credential.display(), output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unbake { file, output } => {
+            let bytes = files::read_input(&file)?;
+            let Some(baked) = badgesafe_bake::unbake(&bytes).with_context(|| format!("reading {}", file.display()))? else {
+                bail!("{} carries no baked credential", file.display());
+            };
+            match output {
+                Some(out) => files::write_atomic(&out, baked.payload.as_str().as_bytes(), false)?,
+                None => println!("{}", baked.payload.as_str()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { json, offline, recipient, allow_http, timeout, files: paths } => {
+            let plain = if allow_http { badgesafe_fetch::PlainHttp::Anywhere } else { badgesafe_fetch::PlainHttp::LoopbackOnly };
+            let fetcher = badgesafe_fetch::HttpFetcher::new(Duration::from_secs(timeout.max(1)), plain);
+            let opts = badgesafe_verify::Options {
+                fetcher: if offline { None } else { Some(&fetcher) },
+                now,
+                recipient_email: recipient.as_deref(),
+            };
+            // Unreadable input is a usage error (exit 2), checked before anything is verified.
+            let inputs: Vec<(PathBuf, Vec<u8>)> =
+                paths.into_iter().map(|p| files::read_input(&p).map(|b| (p, b))).collect::<Result<_>>()?;
+            let mut all_ok = true;
+            let mut out = Vec::new();
+            for (path, bytes) in &inputs {
+                let report = badgesafe_verify::verify_bytes(bytes, &opts);
+                all_ok &= report.verified;
+                if json {
+                    let mut v = serde_json::to_value(&report)?;
+                    v["file"] = path.display().to_string().into();
+                    out.push(v);
+                } else {
+                    println!("{}: {}", path.display(), if report.verified { "VERIFIED" } else { "NOT VERIFIED" });
+                    print!("{}", report.to_text());
+                }
+            }
+            if json {
+                let doc = if out.len() == 1 { out.remove(0) } else { serde_json::Value::Array(out) };
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            }
+            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
+}
+
+fn check_extension(image: &[u8], output: &Path) -> Result<()> {
+    let ext = output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let want = match badgesafe_bake::sniff(image) {
+        Some(badgesafe_bake::ImageFormat::Png) => "png",
+        Some(badgesafe_bake::ImageFormat::Svg) => "svg",
+        None => bail!("the image is neither PNG nor SVG"),
+    };
+    if ext.as_deref() != Some(want) {
+        bail!("the image is {} but the output {} does not end in .{want}", want.to_uppercase(), output.display());
+    }
+    Ok(())
+}
+
+fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
+    let now = chrono::Utc::now();
+    let issuer_dir = dir.join("issuer");
+    let issuer = if issuer_dir.join("issuer.json").exists() {
+        println!("Using the demo issuer in {}", issuer_dir.display());
+        files::load_issuer(&issuer_dir)?
+    } else {
+        println!("Creating a demo issuer in {}", issuer_dir.display());
+        files::init_issuer(&files::NewIssuer { dir: &issuer_dir, name: "Demo Praktijkschool", url: "https://school.example", did_web: None })?
+    };
+    let png = image::badge_png();
+    let data_uri = format!("data:image/png;base64,{}", base64_encode(&png));
+    let salt = hex::encode(badgesafe_crypto::random_bytes::<16>()?);
+    let credential = badgesafe_issue::sample_credential(email, &salt, Some(data_uri));
+    let signed = issuer.sign(&credential, Format::Rdfc, now)?;
+    let text = signed.to_text()?;
+    let json_path = dir.join("badge.json");
+    let png_path = dir.join("badge.png");
+    files::write_atomic(&json_path, text.as_bytes(), false)?;
+    let baked = badgesafe_bake::bake(&png, &text)?;
+    files::write_atomic(&png_path, &baked, false)?;
+    println!("Signed {} (eddsa-rdfc-2022) and baked it into {}", json_path.display(), png_path.display());
+    let opts = badgesafe_verify::Options { fetcher: None, now, recipient_email: Some(email) };
+    let report = badgesafe_verify::verify_bytes(&baked, &opts);
+    println!("\nVerifying {}:", png_path.display());
+    print!("{}", report.to_text());
+    Ok(if report.verified { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

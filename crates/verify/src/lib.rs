@@ -55,7 +55,7 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
                     badgesafe_bake::Standard::Clr2 => "CLR 2.0",
                     badgesafe_bake::Standard::OpenBadges2 => "Open Badges 2.0",
                 };
-                report.pass("format.file", format!("{fmt:?} image with a baked {std} credential ({kind})"));
+                report.pass("format.file", format!("{} image with a baked {std} credential ({kind})", format_name(fmt)));
                 if baked.standard == badgesafe_bake::Standard::OpenBadges2 {
                     ob2::verify_ob2_payload(&baked.payload, opts, &mut report);
                     return report.finish();
@@ -63,7 +63,7 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
                 baked.payload.as_str().to_owned()
             }
             Ok(None) => {
-                report.fail("format.file", format!("{fmt:?} image without a baked credential"));
+                report.fail("format.file", format!("{} image without a baked credential", format_name(fmt)));
                 return report.finish();
             }
             Err(e) => {
@@ -81,6 +81,13 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
     };
     verify_text(&text, opts, &mut report);
     report.finish()
+}
+
+fn format_name(f: badgesafe_bake::ImageFormat) -> &'static str {
+    match f {
+        badgesafe_bake::ImageFormat::Png => "PNG",
+        badgesafe_bake::ImageFormat::Svg => "SVG",
+    }
 }
 
 fn verify_text(text: &str, opts: &Options<'_>, report: &mut Report) {
