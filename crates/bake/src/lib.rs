@@ -91,7 +91,9 @@ pub enum Error {
     #[error("the image is {0} bytes, larger than the limit of {MAX_IMAGE_BYTES} bytes")]
     ImageTooLarge(usize),
     /// The credential is larger than [`MAX_CREDENTIAL_BYTES`].
-    #[error("the embedded credential is {0} bytes, larger than the limit of {MAX_CREDENTIAL_BYTES} bytes")]
+    #[error(
+        "the embedded credential is {0} bytes, larger than the limit of {MAX_CREDENTIAL_BYTES} bytes"
+    )]
     CredentialTooLarge(usize),
     /// The PNG structure is broken.
     #[error("corrupt PNG: {0}")]
@@ -117,7 +119,10 @@ pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
     let head = head.trim_start_matches('\u{feff}').trim_start();
-    if (head.starts_with("<?xml") || head.starts_with("<svg") || head.starts_with("<!--") || head.starts_with("<!DOCTYPE svg"))
+    if (head.starts_with("<?xml")
+        || head.starts_with("<svg")
+        || head.starts_with("<!--")
+        || head.starts_with("<!DOCTYPE svg"))
         && head.contains("<svg")
     {
         return Some(ImageFormat::Svg);

@@ -30,7 +30,9 @@ fn chunks(bytes: &[u8]) -> Result<Vec<Chunk<'_>>, Error> {
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
         let kind = [header[4], header[5], header[6], header[7]];
         if !kind.iter().all(u8::is_ascii_alphabetic) {
-            return Err(Error::CorruptPng(format!("invalid chunk type at byte {pos}")));
+            return Err(Error::CorruptPng(format!(
+                "invalid chunk type at byte {pos}"
+            )));
         }
         let end = pos
             .checked_add(12)
@@ -43,17 +45,29 @@ fn chunks(bytes: &[u8]) -> Result<Vec<Chunk<'_>>, Error> {
                 ))
             })?;
         let data = &bytes[pos + 8..pos + 8 + len];
-        let crc_stored = u32::from_be_bytes([bytes[end - 4], bytes[end - 3], bytes[end - 2], bytes[end - 1]]);
+        let crc_stored = u32::from_be_bytes([
+            bytes[end - 4],
+            bytes[end - 3],
+            bytes[end - 2],
+            bytes[end - 1],
+        ]);
         let mut hasher = crc32fast::Hasher::new();
         hasher.update(&kind);
         hasher.update(data);
         if hasher.finalize() != crc_stored {
-            return Err(Error::CorruptPng(format!("CRC mismatch in chunk {}", String::from_utf8_lossy(&kind))));
+            return Err(Error::CorruptPng(format!(
+                "CRC mismatch in chunk {}",
+                String::from_utf8_lossy(&kind)
+            )));
         }
         if out.is_empty() && &kind != b"IHDR" {
             return Err(Error::CorruptPng("the first chunk is not IHDR".into()));
         }
-        out.push(Chunk { kind, data, span: pos..end });
+        out.push(Chunk {
+            kind,
+            data,
+            span: pos..end,
+        });
         pos = end;
         if &kind == b"IEND" {
             return Ok(out);
@@ -80,14 +94,24 @@ fn credential_chunk(chunk: &Chunk<'_>) -> Result<Option<(Standard, String)>, Err
         &chunk.data[nul + 1..]
     } else {
         let rest = &chunk.data[nul + 1..];
-        let (&flag, rest) = rest.split_first().ok_or_else(|| Error::CorruptPng("truncated iTXt chunk".into()))?;
-        let (_method, rest) = rest.split_first().ok_or_else(|| Error::CorruptPng("truncated iTXt chunk".into()))?;
+        let (&flag, rest) = rest
+            .split_first()
+            .ok_or_else(|| Error::CorruptPng("truncated iTXt chunk".into()))?;
+        let (_method, rest) = rest
+            .split_first()
+            .ok_or_else(|| Error::CorruptPng("truncated iTXt chunk".into()))?;
         if flag != 0 {
             return Err(Error::Compressed);
         }
-        let lang_end = rest.iter().position(|&b| b == 0).ok_or_else(|| Error::CorruptPng("iTXt language tag not terminated".into()))?;
+        let lang_end = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| Error::CorruptPng("iTXt language tag not terminated".into()))?;
         let rest = &rest[lang_end + 1..];
-        let tk_end = rest.iter().position(|&b| b == 0).ok_or_else(|| Error::CorruptPng("iTXt translated keyword not terminated".into()))?;
+        let tk_end = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| Error::CorruptPng("iTXt translated keyword not terminated".into()))?;
         &rest[tk_end + 1..]
     };
     if text_bytes.len() > MAX_CREDENTIAL_BYTES {
@@ -109,7 +133,10 @@ pub fn unbake_png(bytes: &[u8]) -> Result<Option<Baked>, Error> {
         0 => Ok(None),
         1 => {
             let (standard, text) = found.remove(0);
-            Ok(Some(Baked { standard, payload: Payload::classify(text) }))
+            Ok(Some(Baked {
+                standard,
+                payload: Payload::classify(text),
+            }))
         }
         n => Err(Error::SeveralCredentials(n)),
     }

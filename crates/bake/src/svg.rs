@@ -82,7 +82,11 @@ fn scan(text: &str) -> Result<Scan, Error> {
                         }
                     }
                     if is_empty {
-                        found.push(Found { standard, payload: verify.map(Payload::classify), span: before..after });
+                        found.push(Found {
+                            standard,
+                            payload: verify.map(Payload::classify),
+                            span: before..after,
+                        });
                     } else {
                         open = Some((standard, verify, String::new(), before, depth));
                     }
@@ -96,14 +100,23 @@ fn scan(text: &str) -> Result<Scan, Error> {
                 if let Some((standard, verify, body, start, d)) = open.take_if(|o| o.4 == depth) {
                     let _ = d;
                     let body = body.trim().to_owned();
-                    let payload = if body.is_empty() { verify.map(Payload::classify) } else { Some(Payload::classify(body)) };
-                    found.push(Found { standard, payload, span: start..after });
+                    let payload = if body.is_empty() {
+                        verify.map(Payload::classify)
+                    } else {
+                        Some(Payload::classify(body))
+                    };
+                    found.push(Found {
+                        standard,
+                        payload,
+                        span: start..after,
+                    });
                 }
             }
             Event::Text(t) => {
                 if let Some(o) = open.as_mut() {
                     let raw = t.xml10_content();
-                    let s = quick_xml::escape::unescape(&raw).map_err(|e| Error::InvalidSvg(e.to_string()))?;
+                    let s = quick_xml::escape::unescape(&raw)
+                        .map_err(|e| Error::InvalidSvg(e.to_string()))?;
                     o.2.push_str(&s);
                 }
             }
@@ -125,7 +138,9 @@ fn scan(text: &str) -> Result<Scan, Error> {
         return Err(Error::NotAnImage("SVG"));
     }
     if depth != 0 || open.is_some() {
-        return Err(Error::InvalidSvg("the document ends before its elements are closed (truncated)".into()));
+        return Err(Error::InvalidSvg(
+            "the document ends before its elements are closed (truncated)".into(),
+        ));
     }
     Ok(Scan { found, svg_start })
 }
@@ -137,10 +152,15 @@ pub fn unbake_svg(bytes: &[u8]) -> Result<Option<Baked>, Error> {
         0 => Ok(None),
         1 => {
             let f = scan.found.remove(0);
-            let payload = f
-                .payload
-                .ok_or_else(|| Error::InvalidSvg("the credential element has neither content nor a verify attribute".into()))?;
-            Ok(Some(Baked { standard: f.standard, payload }))
+            let payload = f.payload.ok_or_else(|| {
+                Error::InvalidSvg(
+                    "the credential element has neither content nor a verify attribute".into(),
+                )
+            })?;
+            Ok(Some(Baked {
+                standard: f.standard,
+                payload,
+            }))
         }
         n => Err(Error::SeveralCredentials(n)),
     }
@@ -161,7 +181,11 @@ pub fn bake_svg(image: &[u8], credential: &str) -> Result<Vec<u8>, Error> {
     let declared_sq = format!("xmlns:openbadges='{NS_OB3}'");
     let has_right_binding = start_tag.contains(&declared) || start_tag.contains(&declared_sq);
     let has_other_binding = !has_right_binding && start_tag.contains("xmlns:openbadges");
-    let element_ns = if has_other_binding { format!(" {declared}") } else { String::new() };
+    let element_ns = if has_other_binding {
+        format!(" {declared}")
+    } else {
+        String::new()
+    };
     let element = if credential.trim_start().starts_with('{') {
         format!(
             "<openbadges:credential{element_ns}><![CDATA[{}]]></openbadges:credential>",

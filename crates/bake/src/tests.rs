@@ -1,7 +1,10 @@
 use super::*;
 
 fn sample(rel: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/data/samples/1edtech-validator/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../../shared/data/samples/1edtech-validator/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -19,7 +22,13 @@ pub(crate) fn tiny_png() -> Vec<u8> {
     let mut out = png::SIGNATURE.to_vec();
     chunk(&mut out, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
     // zlib stream of one filter byte + one grey pixel, stored (uncompressed) block.
-    chunk(&mut out, b"IDAT", &[0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, 0x80, 0x00, 0x81, 0x00, 0x81]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, 0x80, 0x00, 0x81, 0x00, 0x81,
+        ],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -31,11 +40,17 @@ fn onedtech_baked_pngs_unbake() {
     assert!(matches!(&json.payload, Payload::Json(s) if s.contains("OpenBadgeCredential")));
     for f in ["ob30/simple-jwt.png", "ob30/simple-jwt_v1.png"] {
         let jwt = unbake(&sample(f)).unwrap().unwrap();
-        assert!(matches!(jwt.payload, Payload::Jws(ref s) if s.split('.').count() == 3), "{f}");
+        assert!(
+            matches!(jwt.payload, Payload::Jws(ref s) if s.split('.').count() == 3),
+            "{f}"
+        );
     }
     let ob2 = unbake(&sample("ob20/simple-badge.png")).unwrap().unwrap();
     assert_eq!(ob2.standard, Standard::OpenBadges2);
-    assert_eq!(unbake(&sample("ob20/assets/robotics-badge.png")).unwrap(), None);
+    assert_eq!(
+        unbake(&sample("ob20/assets/robotics-badge.png")).unwrap(),
+        None
+    );
 }
 
 #[test]
@@ -52,7 +67,10 @@ fn onedtech_baked_svgs_unbake() {
 fn png_bake_round_trips_and_rebake_replaces() {
     let img = tiny_png();
     let first = bake(&img, r#"{"a":1}"#).unwrap();
-    assert_eq!(unbake(&first).unwrap().unwrap().payload, Payload::Json(r#"{"a":1}"#.into()));
+    assert_eq!(
+        unbake(&first).unwrap().unwrap().payload,
+        Payload::Json(r#"{"a":1}"#.into())
+    );
     let second = bake(&first, "aaa.bbb.ccc").unwrap();
     let got = unbake(&second).unwrap().unwrap();
     assert_eq!(got.payload, Payload::Jws("aaa.bbb.ccc".into()));
@@ -61,7 +79,10 @@ fn png_bake_round_trips_and_rebake_replaces() {
     assert!(second.windows(4).any(|w| w == b"IDAT"));
     // Re-baking a 1EdTech badge also leaves exactly one.
     let rebaked = bake(&sample("ob30/simple-json.png"), r#"{"b":2}"#).unwrap();
-    assert_eq!(unbake(&rebaked).unwrap().unwrap().payload, Payload::Json(r#"{"b":2}"#.into()));
+    assert_eq!(
+        unbake(&rebaked).unwrap().unwrap().payload,
+        Payload::Json(r#"{"b":2}"#.into())
+    );
 }
 
 #[test]
@@ -69,13 +90,22 @@ fn svg_bake_round_trips_and_rebake_replaces() {
     let img = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>"#;
     let tricky = r#"{"name":"a ]]> b <c> & d"}"#;
     let baked = bake(img, tricky).unwrap();
-    assert_eq!(unbake(&baked).unwrap().unwrap().payload, Payload::Json(tricky.into()));
+    assert_eq!(
+        unbake(&baked).unwrap().unwrap().payload,
+        Payload::Json(tricky.into())
+    );
     let rebaked = bake(&baked, "h.p.s").unwrap();
     let text = String::from_utf8(rebaked.clone()).unwrap();
     assert_eq!(text.matches("openbadges:credential").count(), 1, "{text}");
-    assert_eq!(unbake(&rebaked).unwrap().unwrap().payload, Payload::Jws("h.p.s".into()));
+    assert_eq!(
+        unbake(&rebaked).unwrap().unwrap().payload,
+        Payload::Jws("h.p.s".into())
+    );
     let from_fixture = bake(&sample("ob30/simple-json.svg"), r#"{"c":3}"#).unwrap();
-    assert_eq!(unbake(&from_fixture).unwrap().unwrap().payload, Payload::Json(r#"{"c":3}"#.into()));
+    assert_eq!(
+        unbake(&from_fixture).unwrap().unwrap().payload,
+        Payload::Json(r#"{"c":3}"#.into())
+    );
 }
 
 #[test]
@@ -111,7 +141,10 @@ fn truncated_and_corrupt_files_are_named() {
 #[test]
 fn oversized_inputs_are_refused() {
     let big = "x".repeat(MAX_CREDENTIAL_BYTES + 1);
-    assert!(matches!(bake(&tiny_png(), &big), Err(Error::CredentialTooLarge(_))));
+    assert!(matches!(
+        bake(&tiny_png(), &big),
+        Err(Error::CredentialTooLarge(_))
+    ));
     let mut huge = tiny_png();
     huge.resize(MAX_IMAGE_BYTES + 1, 0);
     assert!(matches!(unbake(&huge), Err(Error::ImageTooLarge(_))));

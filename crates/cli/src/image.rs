@@ -30,7 +30,10 @@ pub fn badge_png() -> Vec<u8> {
     enc.set_color(png::ColorType::Rgba);
     enc.set_depth(png::BitDepth::Eight);
     // Encoding a fixed in-memory image into a Vec cannot fail; fall back to no image if it does.
-    let ok = enc.write_header().and_then(|mut w| w.write_image_data(&rgba)).is_ok();
+    let ok = enc
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgba))
+        .is_ok();
     if ok { out } else { Vec::new() }
 }
 

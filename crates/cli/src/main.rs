@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "badgesafe", version, about = "Open Badges 3.0: issue, bake and verify credentials")]
+#[command(
+    name = "badgesafe",
+    version,
+    about = "Open Badges 3.0: issue, bake and verify credentials"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -146,44 +150,84 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Demo { dir, email } => demo(&dir, &email),
-        Command::Issuer { command: IssuerCommand::Init { dir, name, url, did_web } } => {
-            let issuer = files::init_issuer(&files::NewIssuer { dir: &dir, name: &name, url: &url, did_web: did_web.as_deref() })?;
-            println!("Created issuer {} in {}", issuer.profile["id"].as_str().unwrap_or_default(), dir.display());
+        Command::Issuer {
+            command:
+                IssuerCommand::Init {
+                    dir,
+                    name,
+                    url,
+                    did_web,
+                },
+        } => {
+            let issuer = files::init_issuer(&files::NewIssuer {
+                dir: &dir,
+                name: &name,
+                url: &url,
+                did_web: did_web.as_deref(),
+            })?;
+            println!(
+                "Created issuer {} in {}",
+                issuer.profile["id"].as_str().unwrap_or_default(),
+                dir.display()
+            );
             println!("  signing key  {}", issuer.verification_method);
             if did_web.is_some() {
-                println!("  publish {} as the did:web document", dir.join("did.json").display());
+                println!(
+                    "  publish {} as the did:web document",
+                    dir.join("did.json").display()
+                );
             }
-            println!("  publish {} at /.well-known/jwks.json for VC-JWT verifiers", dir.join("jwks.json").display());
+            println!(
+                "  publish {} at /.well-known/jwks.json for VC-JWT verifiers",
+                dir.join("jwks.json").display()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sign { issuer, suite, jwt_alg, credential, output } => {
+        Command::Sign {
+            issuer,
+            suite,
+            jwt_alg,
+            credential,
+            output,
+        } => {
             let issuer = files::load_issuer(&issuer)?;
             let bytes = files::read_input(&credential)?;
-            let doc: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid JSON", credential.display()))?;
+            let doc: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not valid JSON", credential.display()))?;
             let format = match (suite, jwt_alg) {
                 (Suite::Rdfc, _) => Format::Rdfc,
                 (Suite::Jcs, _) => Format::Jcs,
                 (Suite::Jwt, JwtAlg::Eddsa) => Format::JwtEdDsa,
                 (Suite::Jwt, JwtAlg::Rs256) => Format::JwtRs256,
             };
-            let signed = issuer.sign(&doc, format, now).with_context(|| format!("signing {}", credential.display()))?;
+            let signed = issuer
+                .sign(&doc, format, now)
+                .with_context(|| format!("signing {}", credential.display()))?;
             files::write_atomic(&output, signed.to_text()?.as_bytes(), false)?;
             println!("Signed {} -> {}", credential.display(), output.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bake { image, credential, output } => {
+        Command::Bake {
+            image,
+            credential,
+            output,
+        } => {
             let img = files::read_input(&image)?;
             let cred = files::read_input(&credential)?;
-            let cred = String::from_utf8(cred).with_context(|| format!("{} is not UTF-8 text", credential.display()))?;
+            let cred = String::from_utf8(cred)
+                .with_context(|| format!("{} is not UTF-8 text", credential.display()))?;
             check_extension(&img, &output)?;
-            let baked = badgesafe_bake::bake(&img, cred.trim()).with_context(|| format!("baking into {}", image.display()))?;
+            let baked = badgesafe_bake::bake(&img, cred.trim())
+                .with_context(|| format!("baking into {}", image.display()))?;
             files::write_atomic(&output, &baked, false)?;
             println!("Baked {} into {}", credential.display(), output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Unbake { file, output } => {
             let bytes = files::read_input(&file)?;
-            let Some(baked) = badgesafe_bake::unbake(&bytes).with_context(|| format!("reading {}", file.display()))? else {
+            let Some(baked) = badgesafe_bake::unbake(&bytes)
+                .with_context(|| format!("reading {}", file.display()))?
+            else {
                 bail!("{} carries no baked credential", file.display());
             };
             match output {
@@ -192,17 +236,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { json, offline, recipient, allow_http, timeout, files: paths } => {
-            let plain = if allow_http { badgesafe_fetch::PlainHttp::Anywhere } else { badgesafe_fetch::PlainHttp::LoopbackOnly };
-            let fetcher = badgesafe_fetch::HttpFetcher::new(Duration::from_secs(timeout.max(1)), plain);
+        Command::Verify {
+            json,
+            offline,
+            recipient,
+            allow_http,
+            timeout,
+            files: paths,
+        } => {
+            let plain = if allow_http {
+                badgesafe_fetch::PlainHttp::Anywhere
+            } else {
+                badgesafe_fetch::PlainHttp::LoopbackOnly
+            };
+            let fetcher =
+                badgesafe_fetch::HttpFetcher::new(Duration::from_secs(timeout.max(1)), plain);
             let opts = badgesafe_verify::Options {
                 fetcher: if offline { None } else { Some(&fetcher) },
                 now,
                 recipient_email: recipient.as_deref(),
             };
             // Unreadable input is a usage error (exit 2), checked before anything is verified.
-            let inputs: Vec<(PathBuf, Vec<u8>)> =
-                paths.into_iter().map(|p| files::read_input(&p).map(|b| (p, b))).collect::<Result<_>>()?;
+            let inputs: Vec<(PathBuf, Vec<u8>)> = paths
+                .into_iter()
+                .map(|p| files::read_input(&p).map(|b| (p, b)))
+                .collect::<Result<_>>()?;
             let mut all_ok = true;
             let mut out = Vec::new();
             for (path, bytes) in &inputs {
@@ -213,28 +271,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     v["file"] = path.display().to_string().into();
                     out.push(v);
                 } else {
-                    println!("{}: {}", path.display(), if report.verified { "VERIFIED" } else { "NOT VERIFIED" });
+                    println!(
+                        "{}: {}",
+                        path.display(),
+                        if report.verified {
+                            "VERIFIED"
+                        } else {
+                            "NOT VERIFIED"
+                        }
+                    );
                     print!("{}", report.to_text());
                 }
             }
             if json {
-                let doc = if out.len() == 1 { out.remove(0) } else { serde_json::Value::Array(out) };
+                let doc = if out.len() == 1 {
+                    out.remove(0)
+                } else {
+                    serde_json::Value::Array(out)
+                };
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             }
-            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if all_ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }
 
 fn check_extension(image: &[u8], output: &Path) -> Result<()> {
-    let ext = output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     let want = match badgesafe_bake::sniff(image) {
         Some(badgesafe_bake::ImageFormat::Png) => "png",
         Some(badgesafe_bake::ImageFormat::Svg) => "svg",
         None => bail!("the image is neither PNG nor SVG"),
     };
     if ext.as_deref() != Some(want) {
-        bail!("the image is {} but the output {} does not end in .{want}", want.to_uppercase(), output.display());
+        bail!(
+            "the image is {} but the output {} does not end in .{want}",
+            want.to_uppercase(),
+            output.display()
+        );
     }
     Ok(())
 }
@@ -247,7 +328,12 @@ fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
         files::load_issuer(&issuer_dir)?
     } else {
         println!("Creating a demo issuer in {}", issuer_dir.display());
-        files::init_issuer(&files::NewIssuer { dir: &issuer_dir, name: "Demo Praktijkschool", url: "https://school.example", did_web: None })?
+        files::init_issuer(&files::NewIssuer {
+            dir: &issuer_dir,
+            name: "Demo Praktijkschool",
+            url: "https://school.example",
+            did_web: None,
+        })?
     };
     let png = image::badge_png();
     let data_uri = format!("data:image/png;base64,{}", base64_encode(&png));
@@ -260,12 +346,24 @@ fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
     files::write_atomic(&json_path, text.as_bytes(), false)?;
     let baked = badgesafe_bake::bake(&png, &text)?;
     files::write_atomic(&png_path, &baked, false)?;
-    println!("Signed {} (eddsa-rdfc-2022) and baked it into {}", json_path.display(), png_path.display());
-    let opts = badgesafe_verify::Options { fetcher: None, now, recipient_email: Some(email) };
+    println!(
+        "Signed {} (eddsa-rdfc-2022) and baked it into {}",
+        json_path.display(),
+        png_path.display()
+    );
+    let opts = badgesafe_verify::Options {
+        fetcher: None,
+        now,
+        recipient_email: Some(email),
+    };
     let report = badgesafe_verify::verify_bytes(&baked, &opts);
     println!("\nVerifying {}:", png_path.display());
     print!("{}", report.to_text());
-    Ok(if report.verified { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

@@ -210,7 +210,10 @@ mod tests {
     #[test]
     fn aliases_and_unknown_urls() {
         let alias = get("https://purl.imsglobal.org/spec/ob/v3p0/context/ob_v3p0.jsonld");
-        assert_eq!(alias.map(|c| c.url), Some("https://purl.imsglobal.org/spec/ob/v3p0/context.json"));
+        assert_eq!(
+            alias.map(|c| c.url),
+            Some("https://purl.imsglobal.org/spec/ob/v3p0/context.json")
+        );
         assert!(get("https://example.com/evil-context.json").is_none());
         assert!(get(OB_V3).is_some() && get(VC_V2).is_some() && get(VC_V1).is_some());
     }
@@ -218,7 +221,13 @@ mod tests {
     #[test]
     fn pinned_vc_and_ob_hashes_are_the_ones_the_standards_name() {
         // shared/spec/STANDARDS.md §1.2 names these two pins.
-        assert_eq!(get(VC_V2).map(|c| c.sha256), Some("59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"));
-        assert_eq!(get(OB_V3).map(|c| c.sha256), Some("ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"));
+        assert_eq!(
+            get(VC_V2).map(|c| c.sha256),
+            Some("59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734")
+        );
+        assert_eq!(
+            get(OB_V3).map(|c| c.sha256),
+            Some("ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761")
+        );
     }
 }

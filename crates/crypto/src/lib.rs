@@ -22,10 +22,14 @@ pub enum Error {
     #[error("invalid multibase value: {0}")]
     Multibase(String),
     /// A multibase value in an encoding other than base58btc (`z…`).
-    #[error("expected a base58btc multibase value (starting with 'z'), found one starting with {0:?}")]
+    #[error(
+        "expected a base58btc multibase value (starting with 'z'), found one starting with {0:?}"
+    )]
     MultibaseEncoding(char),
     /// A multicodec header that is not the expected key type.
-    #[error("expected an Ed25519 {expected} key (multicodec header {header}), found header {found}")]
+    #[error(
+        "expected an Ed25519 {expected} key (multicodec header {header}), found header {found}"
+    )]
     WrongKeyType {
         /// "public" or "private".
         expected: &'static str,
@@ -80,7 +84,10 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
 }
 
 fn decode_base58btc(value: &str) -> Result<Vec<u8>, Error> {
-    let first = value.chars().next().ok_or_else(|| Error::Multibase("empty string".into()))?;
+    let first = value
+        .chars()
+        .next()
+        .ok_or_else(|| Error::Multibase("empty string".into()))?;
     if first != 'z' {
         return Err(Error::MultibaseEncoding(first));
     }
@@ -136,8 +143,8 @@ impl Ed25519Public {
 
     /// Reads a legacy `publicKeyBase58` value (raw key, no multicodec header).
     pub fn from_base58(value: &str) -> Result<Self, Error> {
-        let (_, bytes) = multibase::decode(format!("z{value}"))
-            .map_err(|e| Error::Multibase(e.to_string()))?;
+        let (_, bytes) =
+            multibase::decode(format!("z{value}")).map_err(|e| Error::Multibase(e.to_string()))?;
         Self::from_bytes(&bytes)
     }
 
@@ -160,7 +167,9 @@ impl Ed25519Public {
             expected: 64,
             found: signature.len(),
         })?;
-        self.0.verify_strict(message, &sig).map_err(|_| Error::BadSignature)
+        self.0
+            .verify_strict(message, &sig)
+            .map_err(|_| Error::BadSignature)
     }
 
     /// The public JWK (`kty` OKP, `crv` Ed25519).
@@ -174,7 +183,11 @@ pub struct Ed25519Signer(ed25519_dalek::SigningKey);
 
 impl std::fmt::Debug for Ed25519Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Ed25519Signer(public: {}, secret: redacted)", self.public().to_multikey())
+        write!(
+            f,
+            "Ed25519Signer(public: {}, secret: redacted)",
+            self.public().to_multikey()
+        )
     }
 }
 
@@ -207,11 +220,17 @@ impl Ed25519Signer {
                 seed.copy_from_slice(&rest[..32]);
                 let key = Self::from_seed(&seed);
                 if rest.len() == 64 && key.public().as_bytes()[..] != rest[32..] {
-                    return Err(Error::InvalidKey("Ed25519 private (public half does not match)"));
+                    return Err(Error::InvalidKey(
+                        "Ed25519 private (public half does not match)",
+                    ));
                 }
                 Ok(key)
             }
-            found => Err(Error::Length { what: "an Ed25519 private key", expected: 32, found }),
+            found => Err(Error::Length {
+                what: "an Ed25519 private key",
+                expected: 32,
+                found,
+            }),
         }
     }
 
@@ -317,21 +336,29 @@ impl PublicKey {
             return Err(Error::Jwk("a JWK must be a JSON object".into()));
         }
         if jwk.get("d").is_some() {
-            return Err(Error::Jwk("it contains a private key (\"d\"); only public keys may be shared".into()));
+            return Err(Error::Jwk(
+                "it contains a private key (\"d\"); only public keys may be shared".into(),
+            ));
         }
         match jwk_member(jwk, "kty")? {
             "OKP" => {
                 let crv = jwk_member(jwk, "crv")?;
                 if crv != "Ed25519" {
-                    return Err(Error::Jwk(format!("OKP curve {crv:?} is not supported (only Ed25519)")));
+                    return Err(Error::Jwk(format!(
+                        "OKP curve {crv:?} is not supported (only Ed25519)"
+                    )));
                 }
-                Ok(Self::Ed25519(Ed25519Public::from_bytes(&jwk_bytes(jwk, "x")?)?))
+                Ok(Self::Ed25519(Ed25519Public::from_bytes(&jwk_bytes(
+                    jwk, "x",
+                )?)?))
             }
             "RSA" => {
                 let n = jwk_bytes(jwk, "n")?;
                 let e = jwk_bytes(jwk, "e")?;
                 if n.len() * 8 > MAX_RSA_BITS {
-                    return Err(Error::Jwk(format!("RSA modulus larger than {MAX_RSA_BITS} bits")));
+                    return Err(Error::Jwk(format!(
+                        "RSA modulus larger than {MAX_RSA_BITS} bits"
+                    )));
                 }
                 let n = rsa::BoxedUint::from_be_slice_vartime(&n);
                 let e = rsa::BoxedUint::from_be_slice_vartime(&e);
@@ -342,7 +369,9 @@ impl PublicKey {
             "EC" => {
                 let crv = jwk_member(jwk, "crv")?;
                 if crv != "P-256" {
-                    return Err(Error::Jwk(format!("EC curve {crv:?} is not supported (only P-256)")));
+                    return Err(Error::Jwk(format!(
+                        "EC curve {crv:?} is not supported (only P-256)"
+                    )));
                 }
                 let x = jwk_bytes(jwk, "x")?;
                 let y = jwk_bytes(jwk, "y")?;
@@ -356,7 +385,9 @@ impl PublicKey {
                     .map(|k| Self::P256(Box::new(k)))
                     .map_err(|_| Error::Jwk("the point is not on the P-256 curve".into()))
             }
-            other => Err(Error::Jwk(format!("key type {other:?} is not supported (OKP, RSA, EC)"))),
+            other => Err(Error::Jwk(format!(
+                "key type {other:?} is not supported (OKP, RSA, EC)"
+            ))),
         }
     }
 
@@ -408,7 +439,10 @@ impl PublicKey {
 
     /// Checks a JWS signature made with JOSE algorithm `alg` over `message`.
     pub fn verify_jws(&self, alg: &str, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        let mismatch = || Error::AlgorithmMismatch { alg: alg.to_owned(), key: self.kind() };
+        let mismatch = || Error::AlgorithmMismatch {
+            alg: alg.to_owned(),
+            key: self.kind(),
+        };
         match (alg, self) {
             ("EdDSA" | "Ed25519", Self::Ed25519(k)) => k.verify(message, signature),
             ("RS256", Self::Rsa(k)) => {
@@ -419,11 +453,12 @@ impl PublicKey {
             }
             ("ES256", Self::P256(k)) => {
                 use p256::ecdsa::signature::Verifier as _;
-                let sig = p256::ecdsa::Signature::from_slice(signature).map_err(|_| Error::Length {
-                    what: "an ES256 signature",
-                    expected: 64,
-                    found: signature.len(),
-                })?;
+                let sig =
+                    p256::ecdsa::Signature::from_slice(signature).map_err(|_| Error::Length {
+                        what: "an ES256 signature",
+                        expected: 64,
+                        found: signature.len(),
+                    })?;
                 k.verify(message, &sig).map_err(|_| Error::BadSignature)
             }
             ("EdDSA" | "Ed25519" | "RS256" | "ES256", _) => Err(mismatch()),

@@ -53,7 +53,11 @@ impl HttpFetcher {
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let host = if authority.starts_with('[') {
-            authority.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+            authority
+                .split(']')
+                .next()
+                .map(|h| format!("{h}]"))
+                .unwrap_or_default()
         } else {
             authority.split(':').next().unwrap_or_default().to_owned()
         };
@@ -61,7 +65,9 @@ impl HttpFetcher {
         if loopback || self.allow_plain_http {
             Ok(())
         } else {
-            Err(format!("plain http:// is only fetched from this machine (loopback), not {url}"))
+            Err(format!(
+                "plain http:// is only fetched from this machine (loopback), not {url}"
+            ))
         }
     }
 }
@@ -71,11 +77,16 @@ fn resolve_location(base: &str, location: &str) -> String {
         return location.to_owned();
     }
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     if location.starts_with('/') {
         format!("{}{location}", &base[..authority_end])
     } else {
-        let dir_end = base.rfind('/').filter(|&i| i >= authority_end).unwrap_or(authority_end);
+        let dir_end = base
+            .rfind('/')
+            .filter(|&i| i >= authority_end)
+            .unwrap_or(authority_end);
         format!("{}/{location}", &base[..dir_end])
     }
 }
@@ -113,7 +124,9 @@ impl badgesafe_verify::Fetcher for HttpFetcher {
                 .limit(self.max_bytes)
                 .read_to_vec()
                 .map_err(|e| match e {
-                    ureq::Error::BodyExceedsLimit(n) => format!("the answer is larger than {n} bytes"),
+                    ureq::Error::BodyExceedsLimit(n) => {
+                        format!("the answer is larger than {n} bytes")
+                    }
                     other => other.to_string(),
                 });
         }

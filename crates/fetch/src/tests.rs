@@ -30,9 +30,16 @@ fn server() -> (String, Routes) {
             if path == "/slow" {
                 std::thread::sleep(std::time::Duration::from_millis(1500));
             }
-            let (status, headers, body) = r.lock().unwrap().get(&path).cloned().unwrap_or((404, vec![], b"not found".to_vec()));
+            let (status, headers, body) = r.lock().unwrap().get(&path).cloned().unwrap_or((
+                404,
+                vec![],
+                b"not found".to_vec(),
+            ));
             let mut out = stream;
-            let mut head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
             for (k, v) in headers {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
@@ -47,7 +54,14 @@ fn server() -> (String, Routes) {
 fn route(routes: &Routes, path: &str, status: u16, headers: &[(&str, &str)], body: &[u8]) {
     routes.lock().unwrap().insert(
         path.to_owned(),
-        (status, headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), body.to_vec()),
+        (
+            status,
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body.to_vec(),
+        ),
     );
 }
 
@@ -60,29 +74,79 @@ fn gets_follows_redirects_and_names_failures() {
     let (base, routes) = server();
     route(&routes, "/ok", 200, &[], b"{\"a\":1}");
     route(&routes, "/moved", 302, &[("Location", "/ok")], b"");
-    route(&routes, "/out", 302, &[("Location", "http://example.com/x")], b"");
+    route(
+        &routes,
+        "/out",
+        302,
+        &[("Location", "http://example.com/x")],
+        b"",
+    );
     route(&routes, "/gone", 410, &[], b"");
-    route(&routes, "/big", 200, &[], &vec![b' '; badgesafe_verify::MAX_FETCH_BYTES + 10]);
+    route(
+        &routes,
+        "/big",
+        200,
+        &[],
+        &vec![b' '; badgesafe_verify::MAX_FETCH_BYTES + 10],
+    );
     let f = fetcher();
-    assert_eq!(f.get(&format!("{base}/ok"), "application/json").unwrap(), b"{\"a\":1}");
-    assert_eq!(f.get(&format!("{base}/moved"), "application/json").unwrap(), b"{\"a\":1}");
-    let e = f.get(&format!("{base}/out"), "application/json").unwrap_err();
+    assert_eq!(
+        f.get(&format!("{base}/ok"), "application/json").unwrap(),
+        b"{\"a\":1}"
+    );
+    assert_eq!(
+        f.get(&format!("{base}/moved"), "application/json").unwrap(),
+        b"{\"a\":1}"
+    );
+    let e = f
+        .get(&format!("{base}/out"), "application/json")
+        .unwrap_err();
     assert!(e.contains("only fetched from this machine"), "{e}");
-    assert_eq!(f.get(&format!("{base}/gone"), "*/*").unwrap_err(), "HTTP 410");
-    assert_eq!(f.get(&format!("{base}/missing"), "*/*").unwrap_err(), "HTTP 404");
-    assert!(f.get(&format!("{base}/big"), "*/*").unwrap_err().contains("larger than"));
-    assert_eq!(f.get(&format!("{base}/slow"), "*/*").unwrap_err(), "timed out");
-    assert!(f.get("ftp://example.com/x", "*/*").unwrap_err().contains("only https://"));
-    assert!(f.get("http://example.com/x", "*/*").unwrap_err().contains("loopback"));
+    assert_eq!(
+        f.get(&format!("{base}/gone"), "*/*").unwrap_err(),
+        "HTTP 410"
+    );
+    assert_eq!(
+        f.get(&format!("{base}/missing"), "*/*").unwrap_err(),
+        "HTTP 404"
+    );
+    assert!(
+        f.get(&format!("{base}/big"), "*/*")
+            .unwrap_err()
+            .contains("larger than")
+    );
+    assert_eq!(
+        f.get(&format!("{base}/slow"), "*/*").unwrap_err(),
+        "timed out"
+    );
+    assert!(
+        f.get("ftp://example.com/x", "*/*")
+            .unwrap_err()
+            .contains("only https://")
+    );
+    assert!(
+        f.get("http://example.com/x", "*/*")
+            .unwrap_err()
+            .contains("loopback")
+    );
     // Nothing listens on port 9 of loopback.
     assert!(f.get("http://127.0.0.1:9/x", "*/*").is_err());
 }
 
 #[test]
 fn relative_redirects_resolve() {
-    assert_eq!(resolve_location("https://a.example/b/c.json", "d.json"), "https://a.example/b/d.json");
-    assert_eq!(resolve_location("https://a.example/b/c.json", "/e"), "https://a.example/e");
-    assert_eq!(resolve_location("https://a.example", "f"), "https://a.example/f");
+    assert_eq!(
+        resolve_location("https://a.example/b/c.json", "d.json"),
+        "https://a.example/b/d.json"
+    );
+    assert_eq!(
+        resolve_location("https://a.example/b/c.json", "/e"),
+        "https://a.example/e"
+    );
+    assert_eq!(
+        resolve_location("https://a.example", "f"),
+        "https://a.example/f"
+    );
 }
 
 #[test]
@@ -91,7 +155,15 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
     let port = base.rsplit(':').next().unwrap();
     let did = format!("did:web:127.0.0.1%3A{port}");
     let signer = badgesafe_crypto::Ed25519Signer::generate().unwrap();
-    route(&routes, "/.well-known/did.json", 200, &[], badgesafe_did::did_web_document(&did, "key-1", &signer.public()).to_string().as_bytes());
+    route(
+        &routes,
+        "/.well-known/did.json",
+        200,
+        &[],
+        badgesafe_did::did_web_document(&did, "key-1", &signer.public())
+            .to_string()
+            .as_bytes(),
+    );
     let cred = serde_json::json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         "id": "urn:uuid:0b0c3f2e-6d2e-4d5b-9f59-0d7c2a0c1e11",
@@ -114,13 +186,36 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
     };
     let signed = badgesafe_proof::sign(&cred, &opts, &signer).unwrap();
     let f = fetcher();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
-    let report = badgesafe_verify::verify_bytes(&serde_json::to_vec(&signed).unwrap(), &Options { fetcher: Some(&f), now, recipient_email: None });
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let report = badgesafe_verify::verify_bytes(
+        &serde_json::to_vec(&signed).unwrap(),
+        &Options {
+            fetcher: Some(&f),
+            now,
+            recipient_email: None,
+        },
+    );
     assert!(report.verified, "{}", report.to_text());
-    assert_eq!(report.get("identity.issuer_key").unwrap().outcome, Outcome::Passed);
+    assert_eq!(
+        report.get("identity.issuer_key").unwrap().outcome,
+        Outcome::Passed
+    );
     // The server stops publishing the key: the proof can no longer be checked.
     route(&routes, "/.well-known/did.json", 404, &[], b"");
-    let report = badgesafe_verify::verify_bytes(&serde_json::to_vec(&signed).unwrap(), &Options { fetcher: Some(&f), now, recipient_email: None });
+    let report = badgesafe_verify::verify_bytes(
+        &serde_json::to_vec(&signed).unwrap(),
+        &Options {
+            fetcher: Some(&f),
+            now,
+            recipient_email: None,
+        },
+    );
     assert!(!report.verified);
-    assert!(report.get("proof.1").unwrap().detail.contains("HTTP 404"), "{}", report.to_text());
+    assert!(
+        report.get("proof.1").unwrap().detail.contains("HTTP 404"),
+        "{}",
+        report.to_text()
+    );
 }

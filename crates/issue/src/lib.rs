@@ -64,7 +64,9 @@ impl Signed {
     /// The text to write to a file or bake into an image.
     pub fn to_text(&self) -> Result<String, Error> {
         match self {
-            Self::Json(v) => serde_json::to_string_pretty(v).map_err(|e| Error::Invalid(e.to_string())),
+            Self::Json(v) => {
+                serde_json::to_string_pretty(v).map_err(|e| Error::Invalid(e.to_string()))
+            }
             Self::Jwt(s) => Ok(s.clone()),
         }
     }
@@ -85,15 +87,43 @@ pub struct Issuer {
     pub rsa_kid: Option<String>,
 }
 
-const EXTENSION_TYPES: [&str; 3] = ["1EdTechRevocationList", "1EdTechCredentialRefresh", "1EdTechJsonSchemaValidator2019"];
+const EXTENSION_TYPES: [&str; 3] = [
+    "1EdTechRevocationList",
+    "1EdTechCredentialRefresh",
+    "1EdTechJsonSchemaValidator2019",
+];
 const ARRAY_FIELDS: [&str; 14] = [
-    "evidence", "alignment", "result", "resultDescription", "endorsement", "endorsementJwt", "credentialSchema",
-    "termsOfUse", "tag", "identifier", "otherIdentifier", "related", "rubricCriterionLevel", "allowedValue",
+    "evidence",
+    "alignment",
+    "result",
+    "resultDescription",
+    "endorsement",
+    "endorsementJwt",
+    "credentialSchema",
+    "termsOfUse",
+    "tag",
+    "identifier",
+    "otherIdentifier",
+    "related",
+    "rubricCriterionLevel",
+    "allowedValue",
 ];
 const SET_TYPES: [&str; 15] = [
-    "VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "EndorsementCredential", "Profile",
-    "AchievementSubject", "Achievement", "Alignment", "Evidence", "Result", "ResultDescription",
-    "RubricCriterionLevel", "Related", "Address", "EndorsementSubject",
+    "VerifiableCredential",
+    "OpenBadgeCredential",
+    "AchievementCredential",
+    "EndorsementCredential",
+    "Profile",
+    "AchievementSubject",
+    "Achievement",
+    "Alignment",
+    "Evidence",
+    "Result",
+    "ResultDescription",
+    "RubricCriterionLevel",
+    "Related",
+    "Address",
+    "EndorsementSubject",
 ];
 
 /// `YYYY-MM-DDThh:mm:ssZ`.
@@ -103,16 +133,24 @@ pub fn xsd_now(now: DateTime<Utc>) -> String {
 
 impl Issuer {
     fn id(&self) -> &str {
-        self.profile.get("id").and_then(Value::as_str).unwrap_or_default()
+        self.profile
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// Completes and checks a credential before signing:
     /// contexts, a random `urn:uuid` id when it has none, this issuer's profile, `validFrom`,
     /// arrays for multi-valued fields, lower-case language tags, then the OB 3.0 schema.
     pub fn prepare(&self, credential: &Value, now: DateTime<Utc>) -> Result<Value, Error> {
-        let mut doc = credential.as_object().cloned().ok_or_else(|| Error::Invalid("the credential must be a JSON object".into()))?;
+        let mut doc = credential
+            .as_object()
+            .cloned()
+            .ok_or_else(|| Error::Invalid("the credential must be a JSON object".into()))?;
         if doc.contains_key("proof") {
-            return Err(Error::Invalid("the credential already has a proof; sign the unsigned credential".into()));
+            return Err(Error::Invalid(
+                "the credential already has a proof; sign the unsigned credential".into(),
+            ));
         }
         // Contexts.
         let mut ctx: Vec<Value> = match doc.remove("@context") {
@@ -121,15 +159,26 @@ impl Issuer {
             Some(other) => vec![other],
         };
         if ctx.first().and_then(Value::as_str) == Some(badgesafe_contexts::VC_V1) {
-            return Err(Error::Invalid("badgesafe issues VC Data Model 2.0 only; the first @context is VC 1.1".into()));
+            return Err(Error::Invalid(
+                "badgesafe issues VC Data Model 2.0 only; the first @context is VC 1.1".into(),
+            ));
         }
         ctx.retain(|c| c.as_str() != Some(badgesafe_contexts::VC_V2));
         ctx.insert(0, badgesafe_contexts::VC_V2.into());
-        if !ctx.iter().any(|c| c.as_str().is_some_and(|s| s.starts_with("https://purl.imsglobal.org/spec/ob/v3p0/context"))) {
+        if !ctx.iter().any(|c| {
+            c.as_str()
+                .is_some_and(|s| s.starts_with("https://purl.imsglobal.org/spec/ob/v3p0/context"))
+        }) {
             ctx.insert(1, badgesafe_contexts::OB_V3.into());
         }
         let text = serde_json::to_string(&doc).unwrap_or_default();
-        if EXTENSION_TYPES.iter().any(|t| text.contains(&format!("\"{t}\""))) && !ctx.iter().any(|c| c.as_str() == Some(badgesafe_contexts::OB_EXTENSIONS)) {
+        if EXTENSION_TYPES
+            .iter()
+            .any(|t| text.contains(&format!("\"{t}\"")))
+            && !ctx
+                .iter()
+                .any(|c| c.as_str() == Some(badgesafe_contexts::OB_EXTENSIONS))
+        {
             ctx.push(badgesafe_contexts::OB_EXTENSIONS.into());
         }
         doc.insert("@context".into(), Value::Array(ctx));
@@ -142,15 +191,25 @@ impl Issuer {
             Some(_) => return Err(Error::Invalid("\"id\" must be a string".into())),
         }
         if !doc.contains_key("type") {
-            doc.insert("type".into(), json!(["VerifiableCredential", "OpenBadgeCredential"]));
+            doc.insert(
+                "type".into(),
+                json!(["VerifiableCredential", "OpenBadgeCredential"]),
+            );
         }
         match doc.get("issuer") {
             None => {}
             Some(Value::String(s)) if s == self.id() => {}
             Some(Value::Object(o)) if o.get("id").and_then(Value::as_str) == Some(self.id()) => {}
             Some(other) => {
-                let found = other.as_str().or_else(|| other.get("id").and_then(Value::as_str)).unwrap_or("(none)").to_owned();
-                return Err(Error::WrongIssuer { expected: self.id().to_owned(), found });
+                let found = other
+                    .as_str()
+                    .or_else(|| other.get("id").and_then(Value::as_str))
+                    .unwrap_or("(none)")
+                    .to_owned();
+                return Err(Error::WrongIssuer {
+                    expected: self.id().to_owned(),
+                    found,
+                });
             }
         }
         doc.insert("issuer".into(), self.profile.clone());
@@ -164,22 +223,36 @@ impl Issuer {
         {
             types.insert(0, "VerifiableCredential".into());
         }
-        let kind = badgesafe_model::kind_of(&value)
-            .ok_or_else(|| Error::Invalid("the type must include OpenBadgeCredential or AchievementCredential".into()))?;
+        let kind = badgesafe_model::kind_of(&value).ok_or_else(|| {
+            Error::Invalid(
+                "the type must include OpenBadgeCredential or AchievementCredential".into(),
+            )
+        })?;
         badgesafe_model::validate(&value, kind)?;
         if !badgesafe_model::subject_is_identified(&value) {
-            return Err(Error::Invalid("credentialSubject needs an id or an identifier".into()));
+            return Err(Error::Invalid(
+                "credentialSubject needs an id or an identifier".into(),
+            ));
         }
         Ok(value)
     }
 
     /// Prepares and signs a credential.
-    pub fn sign(&self, credential: &Value, format: Format, now: DateTime<Utc>) -> Result<Signed, Error> {
+    pub fn sign(
+        &self,
+        credential: &Value,
+        format: Format,
+        now: DateTime<Utc>,
+    ) -> Result<Signed, Error> {
         let doc = self.prepare(credential, now)?;
         match format {
             Format::Rdfc | Format::Jcs => {
                 let options = ProofOptions {
-                    suite: if format == Format::Rdfc { Suite::EddsaRdfc2022 } else { Suite::EddsaJcs2022 },
+                    suite: if format == Format::Rdfc {
+                        Suite::EddsaRdfc2022
+                    } else {
+                        Suite::EddsaJcs2022
+                    },
                     verification_method: self.verification_method.clone(),
                     proof_purpose: "assertionMethod".into(),
                     created: Some(xsd_now(now)),
@@ -187,16 +260,28 @@ impl Issuer {
                     domain: None,
                     challenge: None,
                 };
-                Ok(Signed::Json(badgesafe_proof::sign(&doc, &options, &self.signer)?))
+                Ok(Signed::Json(badgesafe_proof::sign(
+                    &doc,
+                    &options,
+                    &self.signer,
+                )?))
             }
             Format::JwtEdDsa | Format::JwtRs256 => {
                 let payload = jwt_payload(&doc)?;
                 let (signer, kid) = if format == Format::JwtEdDsa {
-                    (JwsSigner::Ed25519(&self.signer), Some(self.verification_method.as_str()))
+                    (
+                        JwsSigner::Ed25519(&self.signer),
+                        Some(self.verification_method.as_str()),
+                    )
                 } else {
-                    (JwsSigner::Rsa(self.rsa.as_ref().ok_or(Error::NoRsaKey)?), self.rsa_kid.as_deref())
+                    (
+                        JwsSigner::Rsa(self.rsa.as_ref().ok_or(Error::NoRsaKey)?),
+                        self.rsa_kid.as_deref(),
+                    )
                 };
-                Ok(Signed::Jwt(badgesafe_proof::jws::sign(&payload, kid, signer)?))
+                Ok(Signed::Jwt(badgesafe_proof::jws::sign(
+                    &payload, kid, signer,
+                )?))
             }
         }
     }
@@ -210,10 +295,16 @@ fn jwt_payload(doc: &Value) -> Result<Value, Error> {
             None => Ok(None),
             Some(s) => DateTime::parse_from_rfc3339(s)
                 .map(|t| Some(t.timestamp()))
-                .map_err(|_| Error::Invalid(format!("{k} {s:?} is not a date-time with a time zone"))),
+                .map_err(|_| {
+                    Error::Invalid(format!("{k} {s:?} is not a date-time with a time zone"))
+                }),
         }
     };
-    let issuer = doc.get("issuer").and_then(|i| i.get("id")).cloned().unwrap_or(Value::Null);
+    let issuer = doc
+        .get("issuer")
+        .and_then(|i| i.get("id"))
+        .cloned()
+        .unwrap_or(Value::Null);
     payload.insert("iss".into(), issuer);
     if let Some(id) = doc.get("id") {
         payload.insert("jti".into(), id.clone());
@@ -275,7 +366,8 @@ pub fn sample_credential(recipient_email: &str, salt: &str, image: Option<String
         "criteria": {"narrative": "Showed safe use of tools and protective equipment during a supervised workshop day."}
     });
     if let Some(img) = image {
-        achievement["image"] = json!({"id": img, "type": "Image", "caption": "Working safely badge"});
+        achievement["image"] =
+            json!({"id": img, "type": "Image", "caption": "Working safely badge"});
     }
     json!({
         "type": ["VerifiableCredential", "OpenBadgeCredential"],

@@ -14,11 +14,20 @@ fn issuer() -> Issuer {
 }
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn verify(bytes: &[u8]) -> badgesafe_verify::Report {
-    badgesafe_verify::verify_bytes(bytes, &Options { fetcher: None, now: now(), recipient_email: Some("student@example.org") })
+    badgesafe_verify::verify_bytes(
+        bytes,
+        &Options {
+            fetcher: None,
+            now: now(),
+            recipient_email: Some("student@example.org"),
+        },
+    )
 }
 
 #[test]
@@ -35,7 +44,12 @@ fn every_format_signs_and_verifies() {
     let jwt = iss.sign(&cred, Format::JwtRs256, now()).unwrap();
     let r = verify(jwt.to_text().unwrap().as_bytes());
     // RS256 with a kid that is not a DID: the key must come from the issuer's JWKS.
-    assert_eq!(r.get("proof.jwt").unwrap().outcome, Outcome::Failed, "{}", r.to_text());
+    assert_eq!(
+        r.get("proof.jwt").unwrap().outcome,
+        Outcome::Failed,
+        "{}",
+        r.to_text()
+    );
     let Signed::Jwt(compact) = jwt else { panic!() };
     let decoded = badgesafe_proof::jws::decode(&compact).unwrap();
     assert_eq!(decoded.alg().unwrap(), "RS256");
@@ -60,8 +74,14 @@ fn prepare_fills_and_normalizes() {
     assert!(doc["id"].as_str().unwrap().starts_with("urn:uuid:"));
     assert_eq!(doc["@context"][0], badgesafe_contexts::VC_V2);
     assert_eq!(doc["@context"][1], badgesafe_contexts::OB_V3);
-    assert_eq!(doc["type"], json!(["VerifiableCredential", "OpenBadgeCredential"]));
-    assert_eq!(doc["credentialSubject"]["achievement"]["type"], json!(["Achievement"]));
+    assert_eq!(
+        doc["type"],
+        json!(["VerifiableCredential", "OpenBadgeCredential"])
+    );
+    assert_eq!(
+        doc["credentialSubject"]["achievement"]["type"],
+        json!(["Achievement"])
+    );
     assert_eq!(doc["validFrom"], "2026-12-04T10:00:00Z");
     assert_eq!(doc["issuer"]["name"], "Test School");
     // Two credentials get different ids.
@@ -82,20 +102,38 @@ fn bad_input_is_refused_with_reasons() {
     let iss = issuer();
     let cases = [
         (json!([1]), "JSON object"),
-        (json!({"@context": ["https://www.w3.org/2018/credentials/v1"]}), "VC 1.1"),
-        (json!({"issuer": "did:example:other", "credentialSubject": {}}), "did:example:other"),
-        (json!({"type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:1"}}), "OpenBadgeCredential"),
-        (json!({"credentialSubject": {"type": ["AchievementSubject"], "id": "did:example:1"}}), "achievement"),
+        (
+            json!({"@context": ["https://www.w3.org/2018/credentials/v1"]}),
+            "VC 1.1",
+        ),
+        (
+            json!({"issuer": "did:example:other", "credentialSubject": {}}),
+            "did:example:other",
+        ),
+        (
+            json!({"type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:1"}}),
+            "OpenBadgeCredential",
+        ),
+        (
+            json!({"credentialSubject": {"type": ["AchievementSubject"], "id": "did:example:1"}}),
+            "achievement",
+        ),
         (json!({"proof": {}}), "already has a proof"),
     ];
     for (input, needle) in cases {
-        let err = iss.sign(&input, Format::Rdfc, now()).unwrap_err().to_string();
+        let err = iss
+            .sign(&input, Format::Rdfc, now())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(needle), "{input}: {err}");
     }
     // An undefined term is named by the signer.
     let mut cred = sample_credential("a@example.org", "s", None);
     cred["credentialSubject"]["favouriteColour"] = json!("blue");
-    let err = iss.sign(&cred, Format::Rdfc, now()).unwrap_err().to_string();
+    let err = iss
+        .sign(&cred, Format::Rdfc, now())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("favouriteColour"), "{err}");
 }
 
@@ -103,8 +141,15 @@ fn bad_input_is_refused_with_reasons() {
 fn extension_context_is_added_for_1edtech_types() {
     let iss = issuer();
     let mut cred = sample_credential("a@example.org", "s", None);
-    cred["credentialStatus"] = json!({"id": "https://school.example/revocations", "type": "1EdTechRevocationList"});
+    cred["credentialStatus"] =
+        json!({"id": "https://school.example/revocations", "type": "1EdTechRevocationList"});
     let doc = iss.prepare(&cred, now()).unwrap();
-    assert!(doc["@context"].as_array().unwrap().iter().any(|c| c == badgesafe_contexts::OB_EXTENSIONS));
+    assert!(
+        doc["@context"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == badgesafe_contexts::OB_EXTENSIONS)
+    );
     iss.sign(&cred, Format::Rdfc, now()).unwrap();
 }

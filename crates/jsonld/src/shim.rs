@@ -16,18 +16,16 @@ fn convert_quad(q: &oxrdf::Quad) -> Result<old::Quad, Error> {
     let object: old::Term = match &q.object {
         oxrdf::Term::NamedNode(n) => old::NamedNode::new_unchecked(n.as_str()).into(),
         oxrdf::Term::BlankNode(b) => old::BlankNode::new_unchecked(b.as_str()).into(),
-        oxrdf::Term::Literal(l) => {
-            match l.language() {
-                Some(lang) => {
-                    old::Literal::new_language_tagged_literal_unchecked(l.value(), lang).into()
-                }
-                None => old::Literal::new_typed_literal(
-                    l.value(),
-                    old::NamedNode::new_unchecked(l.datatype().as_str()),
-                )
-                .into(),
+        oxrdf::Term::Literal(l) => match l.language() {
+            Some(lang) => {
+                old::Literal::new_language_tagged_literal_unchecked(l.value(), lang).into()
             }
-        }
+            None => old::Literal::new_typed_literal(
+                l.value(),
+                old::NamedNode::new_unchecked(l.datatype().as_str()),
+            )
+            .into(),
+        },
     };
     let graph_name = match &q.graph_name {
         oxrdf::GraphName::NamedNode(n) => old::NamedNode::new_unchecked(n.as_str()).into(),

@@ -3,7 +3,9 @@ use serde_json::json;
 use std::path::PathBuf;
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel)
 }
 
 fn read_json(rel: &str) -> Value {
@@ -19,23 +21,35 @@ fn read_text(rel: &str) -> String {
 fn w3c_vector_canonical_document_matches_byte_for_byte() {
     let doc = read_json("vectors/w3c-vc-di-eddsa/unsigned.json");
     let canon = canonicalize(&doc).unwrap();
-    assert_eq!(canon, read_text("vectors/w3c-vc-di-eddsa/eddsa-rdfc-2022/canonDocDataInt.txt"));
+    assert_eq!(
+        canon,
+        read_text("vectors/w3c-vc-di-eddsa/eddsa-rdfc-2022/canonDocDataInt.txt")
+    );
 }
 
 #[test]
 fn onedtech_ob30_vector_canonical_document_matches() {
     let doc = read_json("vectors/1edtech-ob30-eddsa-rdfc-2022/unsigned-credential.json");
     let canon = canonicalize(&doc).unwrap();
-    assert_eq!(canon, read_text("vectors/1edtech-ob30-eddsa-rdfc-2022/document-canon.nq"));
+    assert_eq!(
+        canon,
+        read_text("vectors/1edtech-ob30-eddsa-rdfc-2022/document-canon.nq")
+    );
     let hash = hex::encode(canonical_hash(&doc).unwrap());
-    assert_eq!(hash, "87f65a76d40146205e3b3e06cb0fbd153f97f9ce70372390f52566bb7f9e0773");
+    assert_eq!(
+        hash,
+        "87f65a76d40146205e3b3e06cb0fbd153f97f9ce70372390f52566bb7f9e0773"
+    );
 }
 
 #[test]
 fn onedtech_clr20_vector_canonical_document_matches() {
     let doc = read_json("vectors/1edtech-clr20-eddsa-rdfc-2022/unsigned-credential.json");
     let canon = canonicalize(&doc).unwrap();
-    assert_eq!(canon, read_text("vectors/1edtech-clr20-eddsa-rdfc-2022/document-canon.nq"));
+    assert_eq!(
+        canon,
+        read_text("vectors/1edtech-clr20-eddsa-rdfc-2022/document-canon.nq")
+    );
 }
 
 #[test]
@@ -65,7 +79,10 @@ fn undefined_type_and_relative_id_are_named() {
         panic!("expected undefined terms");
     };
     assert!(terms.contains(&"MysteryCredential".to_owned()), "{terms:?}");
-    assert!(terms.contains(&"relative IRI \"not-absolute\"".to_owned()), "{terms:?}");
+    assert!(
+        terms.contains(&"relative IRI \"not-absolute\"".to_owned()),
+        "{terms:?}"
+    );
 }
 
 #[test]
@@ -79,11 +96,12 @@ fn extension_types_need_the_extensions_context() {
         "credentialStatus": {"id": "https://example.com/revocations", "type": "1EdTechRevocationList"},
         "credentialSubject": {"id": "did:example:2", "type": ["AchievementSubject"]}
     });
-    assert!(matches!(to_rdf(&doc), Err(Error::UndefinedTerms(t)) if t == ["1EdTechRevocationList"]));
-    doc["@context"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"));
+    assert!(
+        matches!(to_rdf(&doc), Err(Error::UndefinedTerms(t)) if t == ["1EdTechRevocationList"])
+    );
+    doc["@context"].as_array_mut().unwrap().push(json!(
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+    ));
     assert!(to_rdf(&doc).is_ok());
 }
 
@@ -104,7 +122,10 @@ fn null_context_is_refused() {
 
 #[test]
 fn not_an_object_is_refused() {
-    assert!(matches!(to_rdf(&json!([1, 2])), Err(Error::NotADocument(_))));
+    assert!(matches!(
+        to_rdf(&json!([1, 2])),
+        Err(Error::NotADocument(_))
+    ));
 }
 
 #[test]
@@ -115,4 +136,3 @@ fn language_tags_are_lowercased_as_jsonld_js_does() {
     let canon = canonicalize(&unsigned).unwrap();
     assert!(canon.contains("\"Teamwork Badge\"@en-us"), "{canon}");
 }
-

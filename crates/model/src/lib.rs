@@ -91,7 +91,11 @@ impl Kind {
 pub fn types_of(doc: &Value) -> Vec<String> {
     match doc.get("type") {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -133,9 +137,14 @@ fn compiled() -> Result<&'static Compiled, Error> {
         let mut index = Vec::new();
         for kind in [Kind::Achievement, Kind::Endorsement, Kind::Clr] {
             let (url, text) = kind.schema();
-            let json: Value = serde_json::from_str(text).map_err(|e| Error::SchemaCompile(url, e.to_string()))?;
-            compiler.add_resource(url, json).map_err(|e| Error::SchemaCompile(url, e.to_string()))?;
-            let idx = compiler.compile(url, &mut schemas).map_err(|e| Error::SchemaCompile(url, e.to_string()))?;
+            let json: Value =
+                serde_json::from_str(text).map_err(|e| Error::SchemaCompile(url, e.to_string()))?;
+            compiler
+                .add_resource(url, json)
+                .map_err(|e| Error::SchemaCompile(url, e.to_string()))?;
+            let idx = compiler
+                .compile(url, &mut schemas)
+                .map_err(|e| Error::SchemaCompile(url, e.to_string()))?;
             index.push((kind, idx));
         }
         Ok(Compiled { schemas, index })

@@ -25,7 +25,11 @@ pub struct Image {
 impl Image {
     /// An image by URL or data URI.
     pub fn new(id: impl Into<String>, caption: Option<String>) -> Self {
-        Self { id: id.into(), kind: "Image".into(), caption }
+        Self {
+            id: id.into(),
+            kind: "Image".into(),
+            caption,
+        }
     }
 }
 
@@ -58,7 +62,15 @@ pub struct Profile {
 impl Profile {
     /// A profile with an id and a name.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { id: id.into(), kind: many("Profile"), name: Some(name.into()), url: None, email: None, description: None, image: None }
+        Self {
+            id: id.into(),
+            kind: many("Profile"),
+            name: Some(name.into()),
+            url: None,
+            email: None,
+            description: None,
+            image: None,
+        }
     }
 }
 
@@ -99,7 +111,14 @@ pub struct Alignment {
 impl Alignment {
     /// An alignment to a named target.
     pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
-        Self { kind: many("Alignment"), target_name: name.into(), target_url: url.into(), target_code: None, target_framework: None, target_type: None }
+        Self {
+            kind: many("Alignment"),
+            target_name: name.into(),
+            target_url: url.into(),
+            target_code: None,
+            target_framework: None,
+            target_type: None,
+        }
     }
 }
 
@@ -158,7 +177,12 @@ pub struct Achievement {
 
 impl Achievement {
     /// An achievement with the required fields.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, description: impl Into<String>, criteria: Criteria) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        criteria: Criteria,
+    ) -> Self {
         Self {
             id: id.into(),
             kind: many("Achievement"),
@@ -196,7 +220,12 @@ pub struct AchievementResult {
 impl AchievementResult {
     /// A result with a value.
     pub fn value(value: impl Into<String>, result_description: Option<String>) -> Self {
-        Self { kind: many("Result"), result_description, value: Some(value.into()), status: None }
+        Self {
+            kind: many("Result"),
+            result_description,
+            value: Some(value.into()),
+            status: None,
+        }
     }
 }
 
@@ -221,7 +250,12 @@ pub struct Evidence {
 impl Evidence {
     /// Evidence at a URL.
     pub fn url(url: impl Into<String>) -> Self {
-        Self { id: Some(url.into()), kind: many("Evidence"), name: None, narrative: None }
+        Self {
+            id: Some(url.into()),
+            kind: many("Evidence"),
+            name: None,
+            narrative: None,
+        }
     }
 }
 
@@ -335,7 +369,10 @@ impl AchievementCredential {
                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json".into(),
             ],
             id: new_credential_id(),
-            kind: OneOrMany::Many(vec!["VerifiableCredential".into(), "OpenBadgeCredential".into()]),
+            kind: OneOrMany::Many(vec![
+                "VerifiableCredential".into(),
+                "OpenBadgeCredential".into(),
+            ]),
             issuer,
             valid_from,
             valid_until: None,

@@ -1,9 +1,9 @@
 //! Compact JWS (RFC 7515) as VC-JWT uses it: EdDSA and RS256 to sign; EdDSA, RS256 and ES256
 //! to verify.
 
+use badgesafe_crypto::{Ed25519Signer, PublicKey, RsaSigner};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use badgesafe_crypto::{Ed25519Signer, PublicKey, RsaSigner};
 use serde_json::Value;
 
 /// Largest compact JWS accepted, in bytes.
@@ -81,14 +81,20 @@ pub fn sign(payload: &Value, kid: Option<&str>, signer: JwsSigner<'_>) -> Result
     let enc = |v: &Value| {
         serde_json::to_vec(v)
             .map(|b| URL_SAFE_NO_PAD.encode(b))
-            .map_err(|e| Error::Json { part: "payload", reason: e.to_string() })
+            .map_err(|e| Error::Json {
+                part: "payload",
+                reason: e.to_string(),
+            })
     };
     let signing_input = format!("{}.{}", enc(&header)?, enc(payload)?);
     let signature = match signer {
         JwsSigner::Ed25519(k) => k.sign(signing_input.as_bytes()).to_vec(),
         JwsSigner::Rsa(k) => k.sign_rs256(signing_input.as_bytes())?,
     };
-    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    Ok(format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature)
+    ))
 }
 
 /// True when `text` has the shape of a compact JWS (three base64url parts).
@@ -98,7 +104,8 @@ pub fn looks_like_compact(text: &str) -> bool {
     parts.len() == 3
         && !parts[0].is_empty()
         && !parts[2].is_empty()
-        && t.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && t.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// Decodes a compact JWS without checking its signature.
@@ -108,24 +115,50 @@ pub fn decode(compact: &str) -> Result<Jws, Error> {
         return Err(Error::TooLarge(compact.len()));
     }
     let mut parts = compact.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(Error::Format("it must have exactly three dot-separated parts"));
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::Format(
+            "it must have exactly three dot-separated parts",
+        ));
     };
-    let dec = |part: &'static str, s: &str| URL_SAFE_NO_PAD.decode(s).map_err(|_| Error::Base64 { part });
+    let dec = |part: &'static str, s: &str| {
+        URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| Error::Base64 { part })
+    };
     let json = |part: &'static str, bytes: &[u8]| -> Result<Value, Error> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::Json { part, reason: e.to_string() })?;
-        if v.is_object() { Ok(v) } else { Err(Error::Json { part, reason: "not an object".into() }) }
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+            part,
+            reason: e.to_string(),
+        })?;
+        if v.is_object() {
+            Ok(v)
+        } else {
+            Err(Error::Json {
+                part,
+                reason: "not an object".into(),
+            })
+        }
     };
     let header = json("header", &dec("header", h)?)?;
     let payload = json("payload", &dec("payload", p)?)?;
     let signature = dec("signature", s)?;
-    Ok(Jws { header, payload, signing_input: format!("{h}.{p}"), signature })
+    Ok(Jws {
+        header,
+        payload,
+        signing_input: format!("{h}.{p}"),
+        signature,
+    })
 }
 
 impl Jws {
     /// The `alg` header.
     pub fn alg(&self) -> Result<&str, Error> {
-        self.header.get("alg").and_then(Value::as_str).ok_or(Error::NoAlg)
+        self.header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(Error::NoAlg)
     }
 
     /// The `kid` header, if any.

@@ -34,7 +34,9 @@ pub enum Error {
     #[error("proofValue: {0}")]
     ProofValue(#[source] badgesafe_crypto::Error),
     /// The signature does not match the document and proof options.
-    #[error("the signature does not match: the credential or its proof was changed, or it was signed with another key")]
+    #[error(
+        "the signature does not match: the credential or its proof was changed, or it was signed with another key"
+    )]
     BadSignature,
 }
 
@@ -71,9 +73,14 @@ impl Suite {
             .ok_or_else(|| Error::Malformed("the proof has no \"type\" string".into()))?;
         match ty {
             "DataIntegrityProof" => {
-                let cs = proof.get("cryptosuite").and_then(Value::as_str).ok_or_else(|| {
-                    Error::Malformed("a DataIntegrityProof needs a \"cryptosuite\" string".into())
-                })?;
+                let cs = proof
+                    .get("cryptosuite")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        Error::Malformed(
+                            "a DataIntegrityProof needs a \"cryptosuite\" string".into(),
+                        )
+                    })?;
                 match cs {
                     "eddsa-rdfc-2022" => Ok(Self::EddsaRdfc2022),
                     "eddsa-jcs-2022" => Ok(Self::EddsaJcs2022),
@@ -120,9 +127,16 @@ pub fn proofs(document: &Value) -> Vec<&Value> {
 }
 
 /// Adds a proof to `document` (appending to any proofs it already has).
-pub fn sign(document: &Value, options: &ProofOptions, signer: &Ed25519Signer) -> Result<Value, Error> {
+pub fn sign(
+    document: &Value,
+    options: &ProofOptions,
+    signer: &Ed25519Signer,
+) -> Result<Value, Error> {
     if !matches!(options.suite, Suite::EddsaRdfc2022 | Suite::EddsaJcs2022) {
-        return Err(Error::Unsupported(format!("{} is accepted for verification only", options.suite.name())));
+        return Err(Error::Unsupported(format!(
+            "{} is accepted for verification only",
+            options.suite.name()
+        )));
     }
     let obj = document.as_object().ok_or(Error::NotAnObject)?;
     let mut proof = Map::new();
@@ -134,7 +148,10 @@ pub fn sign(document: &Value, options: &ProofOptions, signer: &Ed25519Signer) ->
     if let Some(e) = &options.expires {
         proof.insert("expires".into(), e.clone().into());
     }
-    proof.insert("verificationMethod".into(), options.verification_method.clone().into());
+    proof.insert(
+        "verificationMethod".into(),
+        options.verification_method.clone().into(),
+    );
     proof.insert("proofPurpose".into(), options.proof_purpose.clone().into());
     if let Some(d) = &options.domain {
         proof.insert("domain".into(), d.clone().into());
@@ -149,9 +166,16 @@ pub fn sign(document: &Value, options: &ProofOptions, signer: &Ed25519Signer) ->
     }
     let mut unsecured = obj.clone();
     let existing = unsecured.remove("proof");
-    let hash = hash_data(options.suite, &Value::Object(unsecured.clone()), &Value::Object(proof.clone()))?;
+    let hash = hash_data(
+        options.suite,
+        &Value::Object(unsecured.clone()),
+        &Value::Object(proof.clone()),
+    )?;
     let signature = signer.sign(&hash);
-    proof.insert("proofValue".into(), badgesafe_crypto::encode_multibase_base58btc(&signature).into());
+    proof.insert(
+        "proofValue".into(),
+        badgesafe_crypto::encode_multibase_base58btc(&signature).into(),
+    );
     let all = match existing {
         None => vec![Value::Object(proof)],
         Some(Value::Array(mut items)) => {
@@ -169,17 +193,26 @@ pub fn sign(document: &Value, options: &ProofOptions, signer: &Ed25519Signer) ->
 /// `proof` is the proof without `proofValue`. For RDFC suites the proof config takes the
 /// document's `@context`; for JCS the proof carries its own.
 pub fn hash_data(suite: Suite, unsecured: &Value, proof: &Value) -> Result<[u8; 64], Error> {
-    let mut config = proof.as_object().cloned().ok_or_else(|| Error::Malformed("the proof is not an object".into()))?;
+    let mut config = proof
+        .as_object()
+        .cloned()
+        .ok_or_else(|| Error::Malformed("the proof is not an object".into()))?;
     config.remove("proofValue");
     if let Some(created) = config.get("created") {
-        let created = created.as_str().ok_or_else(|| Error::Malformed("\"created\" is not a string".into()))?;
+        let created = created
+            .as_str()
+            .ok_or_else(|| Error::Malformed("\"created\" is not a string".into()))?;
         if !is_xsd_datetime(created) {
-            return Err(Error::Malformed(format!("\"created\" {created:?} is not an XML Schema dateTime")));
+            return Err(Error::Malformed(format!(
+                "\"created\" {created:?} is not an XML Schema dateTime"
+            )));
         }
     }
     let (config_hash, doc_hash) = if suite.uses_jcs() {
-        let config_bytes = serde_json_canonicalizer::to_vec(&Value::Object(config)).map_err(|e| Error::Jcs(e.to_string()))?;
-        let doc_bytes = serde_json_canonicalizer::to_vec(unsecured).map_err(|e| Error::Jcs(e.to_string()))?;
+        let config_bytes = serde_json_canonicalizer::to_vec(&Value::Object(config))
+            .map_err(|e| Error::Jcs(e.to_string()))?;
+        let doc_bytes =
+            serde_json_canonicalizer::to_vec(unsecured).map_err(|e| Error::Jcs(e.to_string()))?;
         (Sha256::digest(&config_bytes), Sha256::digest(&doc_bytes))
     } else {
         let ctx = unsecured
@@ -189,7 +222,10 @@ pub fn hash_data(suite: Suite, unsecured: &Value, proof: &Value) -> Result<[u8; 
         config.insert("@context".into(), ctx);
         let config_canon = badgesafe_jsonld::canonicalize(&Value::Object(config))?;
         let doc_canon = badgesafe_jsonld::canonicalize(unsecured)?;
-        (Sha256::digest(config_canon.as_bytes()), Sha256::digest(doc_canon.as_bytes()))
+        (
+            Sha256::digest(config_canon.as_bytes()),
+            Sha256::digest(doc_canon.as_bytes()),
+        )
     };
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(&config_hash);
@@ -206,7 +242,11 @@ pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
         None => Vec::new(),
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-        Some(_) => return Err(Error::Malformed("\"previousProof\" must be a string or an array of strings".into())),
+        Some(_) => {
+            return Err(Error::Malformed(
+                "\"previousProof\" must be a string or an array of strings".into(),
+            ));
+        }
     };
     if !previous.is_empty() {
         let all = proofs(secured);
@@ -215,7 +255,9 @@ pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
             let found = all
                 .iter()
                 .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
-                .ok_or_else(|| Error::Malformed(format!("previousProof {id:?} is not in the document")))?;
+                .ok_or_else(|| {
+                    Error::Malformed(format!("previousProof {id:?} is not in the document"))
+                })?;
             chained.push((*found).clone());
         }
         doc.insert("proof".into(), Value::Array(chained));
@@ -230,7 +272,9 @@ pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
         let doc_ctx = doc.get("@context").map(as_list).unwrap_or_default();
         let proof_list = as_list(proof_ctx);
         if doc_ctx.len() < proof_list.len() || doc_ctx[..proof_list.len()] != proof_list[..] {
-            return Err(Error::Malformed("the proof's @context is not a prefix of the document's @context".into()));
+            return Err(Error::Malformed(
+                "the proof's @context is not a prefix of the document's @context".into(),
+            ));
         }
         doc.insert("@context".into(), proof_ctx.clone());
     }
@@ -244,13 +288,18 @@ pub fn verify(secured: &Value, proof: &Value, key: &Ed25519Public) -> Result<Sui
         .get("proofValue")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::Malformed("the proof has no \"proofValue\" string".into()))?;
-    let signature = badgesafe_crypto::decode_multibase_base58btc(value).map_err(Error::ProofValue)?;
+    let signature =
+        badgesafe_crypto::decode_multibase_base58btc(value).map_err(Error::ProofValue)?;
     if signature.len() != 64 {
-        return Err(Error::Malformed(format!("proofValue must hold a 64-byte Ed25519 signature, found {} bytes", signature.len())));
+        return Err(Error::Malformed(format!(
+            "proofValue must hold a 64-byte Ed25519 signature, found {} bytes",
+            signature.len()
+        )));
     }
     let unsecured = unsecured_for(secured, proof)?;
     let hash = hash_data(suite, &unsecured, proof)?;
-    key.verify(&hash, &signature).map_err(|_| Error::BadSignature)?;
+    key.verify(&hash, &signature)
+        .map_err(|_| Error::BadSignature)?;
     Ok(suite)
 }
 
@@ -261,8 +310,17 @@ pub fn is_xsd_datetime(s: &str) -> bool {
         return false;
     }
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) && b[10] == b'T'
-        && digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19))
+    if !(digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19))
     {
         return false;
     }
@@ -278,7 +336,10 @@ pub fn is_xsd_datetime(s: &str) -> bool {
         "" | "Z" => true,
         tz => {
             let t = tz.as_bytes();
-            t.len() == 6 && (t[0] == b'+' || t[0] == b'-') && t[1..3].iter().all(u8::is_ascii_digit) && t[3] == b':'
+            t.len() == 6
+                && (t[0] == b'+' || t[0] == b'-')
+                && t[1..3].iter().all(u8::is_ascii_digit)
+                && t[3] == b':'
                 && t[4..6].iter().all(u8::is_ascii_digit)
         }
     }

@@ -55,7 +55,13 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
                     badgesafe_bake::Standard::Clr2 => "CLR 2.0",
                     badgesafe_bake::Standard::OpenBadges2 => "Open Badges 2.0",
                 };
-                report.pass("format.file", format!("{} image with a baked {std} credential ({kind})", format_name(fmt)));
+                report.pass(
+                    "format.file",
+                    format!(
+                        "{} image with a baked {std} credential ({kind})",
+                        format_name(fmt)
+                    ),
+                );
                 if baked.standard == badgesafe_bake::Standard::OpenBadges2 {
                     ob2::verify_ob2_payload(&baked.payload, opts, &mut report);
                     return report.finish();
@@ -63,7 +69,10 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
                 baked.payload.as_str().to_owned()
             }
             Ok(None) => {
-                report.fail("format.file", format!("{} image without a baked credential", format_name(fmt)));
+                report.fail(
+                    "format.file",
+                    format!("{} image without a baked credential", format_name(fmt)),
+                );
                 return report.finish();
             }
             Err(e) => {
@@ -74,7 +83,10 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
         None => match std::str::from_utf8(bytes) {
             Ok(t) => t.trim_start_matches('\u{feff}').to_owned(),
             Err(_) => {
-                report.fail("format.file", "not a PNG, SVG, JSON or JWT file (binary data that is not UTF-8)");
+                report.fail(
+                    "format.file",
+                    "not a PNG, SVG, JSON or JWT file (binary data that is not UTF-8)",
+                );
                 return report.finish();
             }
         },
@@ -95,26 +107,49 @@ fn verify_text(text: &str, opts: &Options<'_>, report: &mut Report) {
     if badgesafe_proof::jws::looks_like_compact(trimmed) {
         let ob2 = badgesafe_proof::jws::decode(trimmed).is_ok_and(|j| is_ob2(&j.payload));
         if report.checks.is_empty() {
-            report.pass("format.file", if ob2 { "compact JWS (Open Badges 2.0 signed assertion)" } else { "compact JWS (VC-JWT)" });
+            report.pass(
+                "format.file",
+                if ob2 {
+                    "compact JWS (Open Badges 2.0 signed assertion)"
+                } else {
+                    "compact JWS (VC-JWT)"
+                },
+            );
         }
         if ob2 {
-            ob2::verify_ob2_payload(&badgesafe_bake::Payload::Jws(trimmed.to_owned()), opts, report);
+            ob2::verify_ob2_payload(
+                &badgesafe_bake::Payload::Jws(trimmed.to_owned()),
+                opts,
+                report,
+            );
         } else {
             verify_jwt(trimmed, opts, report);
         }
         return;
     }
     if trimmed.len() > MAX_JSON_BYTES {
-        report.fail("format.json", format!("{} bytes, larger than the limit of {MAX_JSON_BYTES}", trimmed.len()));
+        report.fail(
+            "format.json",
+            format!(
+                "{} bytes, larger than the limit of {MAX_JSON_BYTES}",
+                trimmed.len()
+            ),
+        );
         return;
     }
     let doc: Value = match serde_json::from_str(trimmed) {
         Ok(v) => v,
         Err(e) => {
             if report.checks.is_empty() {
-                report.fail("format.file", format!("not a PNG, SVG, JSON or JWT file: JSON error {e}"));
+                report.fail(
+                    "format.file",
+                    format!("not a PNG, SVG, JSON or JWT file: JSON error {e}"),
+                );
             } else {
-                report.fail("format.json", format!("the embedded credential is not valid JSON: {e}"));
+                report.fail(
+                    "format.json",
+                    format!("the embedded credential is not valid JSON: {e}"),
+                );
             }
             return;
         }
@@ -123,7 +158,10 @@ fn verify_text(text: &str, opts: &Options<'_>, report: &mut Report) {
         report.pass("format.file", "JSON document");
     }
     if depth(&doc) > MAX_JSON_DEPTH {
-        report.fail("format.json", format!("nested deeper than {MAX_JSON_DEPTH} levels"));
+        report.fail(
+            "format.json",
+            format!("nested deeper than {MAX_JSON_DEPTH} levels"),
+        );
         return;
     }
     if is_ob2(&doc) {
@@ -142,7 +180,12 @@ fn depth(v: &Value) -> usize {
 }
 
 fn is_ob2(doc: &Value) -> bool {
-    let ctx_is_ob2 = |v: &Value| v.as_str().is_some_and(|s| s.starts_with("https://w3id.org/openbadges/v2") || s.starts_with("https://w3id.org/openbadges/v1"));
+    let ctx_is_ob2 = |v: &Value| {
+        v.as_str().is_some_and(|s| {
+            s.starts_with("https://w3id.org/openbadges/v2")
+                || s.starts_with("https://w3id.org/openbadges/v1")
+        })
+    };
     match doc.get("@context") {
         Some(Value::Array(items)) => items.iter().any(ctx_is_ob2),
         Some(v) => ctx_is_ob2(v),
@@ -186,14 +229,26 @@ fn format_checks(doc: &Value, report: &mut Report) {
     if !v1 && !v2 {
         report.fail("format.context", "the first @context must be https://www.w3.org/ns/credentials/v2 (or the VC 1.1 context)");
     } else if kind.is_some() && !ctx.iter().any(|c| is_ob_context(c)) {
-        report.fail("format.context", "an Open Badges credential needs the OB 3.0 @context");
+        report.fail(
+            "format.context",
+            "an Open Badges credential needs the OB 3.0 @context",
+        );
     } else {
-        report.pass("format.context", format!("VC Data Model {}", if v2 { "2.0" } else { "1.1" }));
+        report.pass(
+            "format.context",
+            format!("VC Data Model {}", if v2 { "2.0" } else { "1.1" }),
+        );
     }
     if !types.iter().any(|t| t == "VerifiableCredential") {
-        report.fail("format.type", format!("type {types:?} does not include VerifiableCredential"));
+        report.fail(
+            "format.type",
+            format!("type {types:?} does not include VerifiableCredential"),
+        );
     } else if kind.is_none() {
-        report.pass("format.type", format!("{} (not an Open Badge)", types.join(", ")));
+        report.pass(
+            "format.type",
+            format!("{} (not an Open Badge)", types.join(", ")),
+        );
     } else {
         report.pass("format.type", types.join(", "));
     }
@@ -202,14 +257,26 @@ fn format_checks(doc: &Value, report: &mut Report) {
             Ok(()) => report.pass("format.schema", "matches the official 1EdTech JSON Schema"),
             Err(e) => report.fail("format.schema", e.to_string()),
         },
-        Some(_) => report.skip("format.schema", "VC 1.1 credential: the 1EdTech VC 1.1 schema is not embedded"),
-        None => report.skip("format.schema", "no Open Badges schema applies to this type"),
+        Some(_) => report.skip(
+            "format.schema",
+            "VC 1.1 credential: the 1EdTech VC 1.1 schema is not embedded",
+        ),
+        None => report.skip(
+            "format.schema",
+            "no Open Badges schema applies to this type",
+        ),
     }
     if kind.is_some() {
         if badgesafe_model::subject_is_identified(doc) {
-            report.pass("format.subject", "the credential subject has an id or an identifier");
+            report.pass(
+                "format.subject",
+                "the credential subject has an id or an identifier",
+            );
         } else {
-            report.fail("format.subject", "the credential subject has neither an id nor an identifier");
+            report.fail(
+                "format.subject",
+                "the credential subject has neither an id nor an identifier",
+            );
         }
     }
 }
@@ -238,7 +305,12 @@ pub(crate) enum Binding {
 }
 
 /// The proof and issuer-key checks of an embedded-proof credential.
-pub(crate) fn verify_credential_proofs_only(doc: &Value, opts: &Options<'_>, binding: Binding, report: &mut Report) {
+pub(crate) fn verify_credential_proofs_only(
+    doc: &Value,
+    opts: &Options<'_>,
+    binding: Binding,
+    report: &mut Report,
+) {
     let issuer = issuer_id(doc);
     let proofs = badgesafe_proof::proofs(doc);
     if proofs.is_empty() {
@@ -250,7 +322,12 @@ pub(crate) fn verify_credential_proofs_only(doc: &Value, opts: &Options<'_>, bin
         let suite = match badgesafe_proof::Suite::of(proof) {
             Ok(s) => s,
             Err(badgesafe_proof::Error::Unsupported(what)) => {
-                report.skip(id, format!("{what} is not supported; another proof may still verify the credential"));
+                report.skip(
+                    id,
+                    format!(
+                        "{what} is not supported; another proof may still verify the credential"
+                    ),
+                );
                 continue;
             }
             Err(e) => {
@@ -258,16 +335,31 @@ pub(crate) fn verify_credential_proofs_only(doc: &Value, opts: &Options<'_>, bin
                 continue;
             }
         };
-        let purpose = proof.get("proofPurpose").and_then(Value::as_str).unwrap_or_default();
+        let purpose = proof
+            .get("proofPurpose")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if purpose != "assertionMethod" {
-            report.fail(id, format!("{}: proofPurpose must be assertionMethod, found {purpose:?}", suite.name()));
+            report.fail(
+                id,
+                format!(
+                    "{}: proofPurpose must be assertionMethod, found {purpose:?}",
+                    suite.name()
+                ),
+            );
             continue;
         }
-        let vm = proof.get("verificationMethod").and_then(Value::as_str).unwrap_or_default();
+        let vm = proof
+            .get("verificationMethod")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let method = match resolve_method(vm, opts) {
             Ok(m) => m,
             Err(Resolve::Offline(why)) => {
-                report.skip(id, format!("{}: key not checked offline ({why})", suite.name()));
+                report.skip(
+                    id,
+                    format!("{}: key not checked offline ({why})", suite.name()),
+                );
                 continue;
             }
             Err(Resolve::Failed(why)) => {
@@ -276,7 +368,13 @@ pub(crate) fn verify_credential_proofs_only(doc: &Value, opts: &Options<'_>, bin
             }
         };
         let PublicKey::Ed25519(key) = &method.key else {
-            report.fail(id, format!("{}: verification method {vm} is not an Ed25519 key", suite.name()));
+            report.fail(
+                id,
+                format!(
+                    "{}: verification method {vm} is not an Ed25519 key",
+                    suite.name()
+                ),
+            );
             continue;
         };
         match badgesafe_proof::verify(doc, proof, key) {
@@ -307,46 +405,87 @@ enum Resolve {
 
 fn resolve_method(vm: &str, opts: &Options<'_>) -> Result<Method, Resolve> {
     if vm.is_empty() {
-        return Err(Resolve::Failed("the proof has no verificationMethod".into()));
+        return Err(Resolve::Failed(
+            "the proof has no verificationMethod".into(),
+        ));
     }
     if vm.starts_with("did:key:") {
         let m = badgesafe_did::resolve_did_key(vm).map_err(|e| Resolve::Failed(e.to_string()))?;
-        return Ok(Method { key: m.key, controller: m.controller, id: m.id, from_fragment: false });
+        return Ok(Method {
+            key: m.key,
+            controller: m.controller,
+            id: m.id,
+            from_fragment: false,
+        });
     }
     if vm.starts_with("did:web:") {
         let url = badgesafe_did::did_web_url(vm).map_err(|e| Resolve::Failed(e.to_string()))?;
         let doc = fetch_json(&url, opts).map_err(|e| match e {
             Fetched::Offline => Resolve::Offline(format!("did:web document {url}")),
-            Fetched::Failed(why) => Resolve::Failed(format!("could not get the did:web document {url}: {why}")),
+            Fetched::Failed(why) => {
+                Resolve::Failed(format!("could not get the did:web document {url}: {why}"))
+            }
         })?;
-        let m = badgesafe_did::find_method(&doc, &url, vm).map_err(|e| Resolve::Failed(e.to_string()))?;
-        return Ok(Method { key: m.key, controller: m.controller, id: m.id, from_fragment: false });
+        let m = badgesafe_did::find_method(&doc, &url, vm)
+            .map_err(|e| Resolve::Failed(e.to_string()))?;
+        return Ok(Method {
+            key: m.key,
+            controller: m.controller,
+            id: m.id,
+            from_fragment: false,
+        });
     }
     if vm.starts_with("did:") {
-        return Err(Resolve::Failed(format!("unsupported DID method in verificationMethod {vm} (did:key and did:web are supported)")));
+        return Err(Resolve::Failed(format!(
+            "unsupported DID method in verificationMethod {vm} (did:key and did:web are supported)"
+        )));
     }
     // `[controller]#z6Mk…`: the key is in the fragment (the 1EdTech pattern).
     if let Some((controller, fragment)) = vm.split_once('#')
         && fragment.starts_with("z6Mk")
         && (vm.starts_with("https://") || vm.starts_with("http://") || vm.starts_with("urn:"))
     {
-        let key = badgesafe_crypto::Ed25519Public::from_multikey(fragment)
-            .map_err(|e| Resolve::Failed(format!("verificationMethod fragment is not a valid Ed25519 Multikey: {e}")))?;
-        return Ok(Method { key: PublicKey::Ed25519(key), controller: controller.to_owned(), id: vm.to_owned(), from_fragment: true });
+        let key = badgesafe_crypto::Ed25519Public::from_multikey(fragment).map_err(|e| {
+            Resolve::Failed(format!(
+                "verificationMethod fragment is not a valid Ed25519 Multikey: {e}"
+            ))
+        })?;
+        return Ok(Method {
+            key: PublicKey::Ed25519(key),
+            controller: controller.to_owned(),
+            id: vm.to_owned(),
+            from_fragment: true,
+        });
     }
     if !(vm.starts_with("https://") || vm.starts_with("http://")) {
-        return Err(Resolve::Failed(format!("verificationMethod {vm:?} is not a DID or an HTTP(S) URL")));
+        return Err(Resolve::Failed(format!(
+            "verificationMethod {vm:?} is not a DID or an HTTP(S) URL"
+        )));
     }
     let url = vm.split('#').next().unwrap_or(vm);
     let doc = fetch_json(url, opts).map_err(|e| match e {
         Fetched::Offline => Resolve::Offline(format!("key document {url}")),
-        Fetched::Failed(why) => Resolve::Failed(format!("could not get the key document {url}: {why}")),
+        Fetched::Failed(why) => {
+            Resolve::Failed(format!("could not get the key document {url}: {why}"))
+        }
     })?;
-    let m = badgesafe_did::find_method(&doc, url, vm).map_err(|e| Resolve::Failed(e.to_string()))?;
-    Ok(Method { key: m.key, controller: m.controller, id: m.id, from_fragment: false })
+    let m =
+        badgesafe_did::find_method(&doc, url, vm).map_err(|e| Resolve::Failed(e.to_string()))?;
+    Ok(Method {
+        key: m.key,
+        controller: m.controller,
+        id: m.id,
+        from_fragment: false,
+    })
 }
 
-fn key_binding(issuer: Option<&str>, methods: &[Method], opts: &Options<'_>, binding: Binding, report: &mut Report) {
+fn key_binding(
+    issuer: Option<&str>,
+    methods: &[Method],
+    opts: &Options<'_>,
+    binding: Binding,
+    report: &mut Report,
+) {
     const ID: &str = "identity.issuer_key";
     let Some(issuer) = issuer else {
         report.fail(ID, "the credential has no issuer id");
@@ -358,12 +497,24 @@ fn key_binding(issuer: Option<&str>, methods: &[Method], opts: &Options<'_>, bin
     }
     for m in methods {
         if m.controller != issuer {
-            report.fail(ID, format!("the key's controller {} is not the issuer {issuer}", m.controller));
+            report.fail(
+                ID,
+                format!(
+                    "the key's controller {} is not the issuer {issuer}",
+                    m.controller
+                ),
+            );
             return;
         }
     }
-    let Some(m) = methods.iter().find(|m| m.from_fragment && binding == Binding::Published) else {
-        report.pass(ID, format!("the signing key is controlled by the issuer {issuer}"));
+    let Some(m) = methods
+        .iter()
+        .find(|m| m.from_fragment && binding == Binding::Published)
+    else {
+        report.pass(
+            ID,
+            format!("the signing key is controlled by the issuer {issuer}"),
+        );
         return;
     };
     // The key came from the method id itself; confirm that the issuer publishes it.
@@ -386,20 +537,25 @@ fn key_binding(issuer: Option<&str>, methods: &[Method], opts: &Options<'_>, bin
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn validity(doc: &Value, opts: &Options<'_>, report: &mut Report) {
     const ID: &str = "status.validity";
-    let (from_key, until_key) = if doc.get("issuanceDate").is_some() || doc.get("expirationDate").is_some() {
-        ("issuanceDate", "expirationDate")
-    } else {
-        ("validFrom", "validUntil")
-    };
+    let (from_key, until_key) =
+        if doc.get("issuanceDate").is_some() || doc.get("expirationDate").is_some() {
+            ("issuanceDate", "expirationDate")
+        } else {
+            ("validFrom", "validUntil")
+        };
     let read = |key: &str| -> Result<Option<DateTime<Utc>>, String> {
         match doc.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| format!("{key} {s:?} is not a date-time with a time zone")),
+            Some(Value::String(s)) => parse_time(s)
+                .map(Some)
+                .ok_or_else(|| format!("{key} {s:?} is not a date-time with a time zone")),
             Some(_) => Err(format!("{key} is not a string")),
         }
     };
@@ -412,10 +568,15 @@ fn validity(doc: &Value, opts: &Options<'_>, report: &mut Report) {
     };
     let now = opts.now;
     match (from, until) {
-        (Some(f), _) if now < f => report.fail(ID, format!("not valid yet: valid from {}", f.to_rfc3339())),
+        (Some(f), _) if now < f => {
+            report.fail(ID, format!("not valid yet: valid from {}", f.to_rfc3339()))
+        }
         (_, Some(u)) if now > u => report.fail(ID, format!("expired on {}", u.to_rfc3339())),
         (None, _) => report.fail(ID, format!("the credential has no {from_key}")),
-        (Some(f), Some(u)) => report.pass(ID, format!("valid from {} until {}", f.to_rfc3339(), u.to_rfc3339())),
+        (Some(f), Some(u)) => report.pass(
+            ID,
+            format!("valid from {} until {}", f.to_rfc3339(), u.to_rfc3339()),
+        ),
         (Some(f), None) => report.pass(ID, format!("valid from {}, no expiry", f.to_rfc3339())),
     }
 }
@@ -439,10 +600,18 @@ fn recipient(doc: &Value, opts: &Options<'_>, report: &mut Report) {
         if ident.get("identityType").and_then(Value::as_str) != Some("emailAddress") {
             continue;
         }
-        let Some(expected) = ident.get("identityHash").and_then(Value::as_str) else { continue };
-        let hashed = ident.get("hashed").and_then(Value::as_bool).unwrap_or(false);
+        let Some(expected) = ident.get("identityHash").and_then(Value::as_str) else {
+            continue;
+        };
+        let hashed = ident
+            .get("hashed")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let matches = if hashed {
-            let salt = ident.get("salt").and_then(Value::as_str).unwrap_or_default();
+            let salt = ident
+                .get("salt")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             badgesafe_model::identity_hash(email, salt).eq_ignore_ascii_case(expected)
         } else {
             expected.eq_ignore_ascii_case(email)
@@ -466,17 +635,22 @@ enum Fetched {
 pub const MAX_FETCH_BYTES: usize = 2 * 1024 * 1024;
 
 fn fetch_bytes(url: &str, accept: &str, opts: &Options<'_>) -> Result<Vec<u8>, Fetched> {
-    let Some(f) = opts.fetcher else { return Err(Fetched::Offline) };
+    let Some(f) = opts.fetcher else {
+        return Err(Fetched::Offline);
+    };
     let body = f.get(url, accept).map_err(Fetched::Failed)?;
     if body.len() > MAX_FETCH_BYTES {
-        return Err(Fetched::Failed(format!("the answer is larger than {MAX_FETCH_BYTES} bytes")));
+        return Err(Fetched::Failed(format!(
+            "the answer is larger than {MAX_FETCH_BYTES} bytes"
+        )));
     }
     Ok(body)
 }
 
 fn fetch_json(url: &str, opts: &Options<'_>) -> Result<Value, Fetched> {
     let body = fetch_bytes(url, "application/ld+json, application/json", opts)?;
-    serde_json::from_slice(&body).map_err(|e| Fetched::Failed(format!("the answer is not JSON: {e}")))
+    serde_json::from_slice(&body)
+        .map_err(|e| Fetched::Failed(format!("the answer is not JSON: {e}")))
 }
 
 fn verify_jwt(compact: &str, opts: &Options<'_>, report: &mut Report) {
@@ -495,7 +669,11 @@ fn verify_jwt(compact: &str, opts: &Options<'_>, report: &mut Report) {
         report.fail("format.jwt_header", format!("typ {t:?} is not JWT"));
     }
     // The credential: the `vc` claim (VC 1.1 style) or the whole payload (OB 3.0 / VC 2.0).
-    let credential = jws.payload.get("vc").cloned().unwrap_or_else(|| jws.payload.clone());
+    let credential = jws
+        .payload
+        .get("vc")
+        .cloned()
+        .unwrap_or_else(|| jws.payload.clone());
     if !credential.is_object() {
         report.fail("format.json", "the JWT carries no credential object");
         return;
@@ -504,11 +682,15 @@ fn verify_jwt(compact: &str, opts: &Options<'_>, report: &mut Report) {
     let issuer = issuer_id(&credential).map(str::to_owned);
     // The key: an embedded JWK, or the kid.
     let key = if let Some(jwk) = jws.jwk() {
-        PublicKey::from_jwk(jwk).map(|k| (k, "the key in the JWT header".to_owned())).map_err(|e| Resolve::Failed(e.to_string()))
+        PublicKey::from_jwk(jwk)
+            .map(|k| (k, "the key in the JWT header".to_owned()))
+            .map_err(|e| Resolve::Failed(e.to_string()))
     } else if let Some(kid) = jws.kid() {
         resolve_method(kid, opts).map(|m| (m.key, format!("key {kid}")))
     } else {
-        Err(Resolve::Failed("the JWT header has neither kid nor jwk".into()))
+        Err(Resolve::Failed(
+            "the JWT header has neither kid nor jwk".into(),
+        ))
     };
     let signed = match key {
         Ok((key, from)) => match jws.verify(&key) {
@@ -522,7 +704,10 @@ fn verify_jwt(compact: &str, opts: &Options<'_>, report: &mut Report) {
             }
         },
         Err(Resolve::Offline(why)) => {
-            report.skip("proof.jwt", format!("{alg}: key not checked offline ({why})"));
+            report.skip(
+                "proof.jwt",
+                format!("{alg}: key not checked offline ({why})"),
+            );
             None
         }
         Err(Resolve::Failed(why)) => {
@@ -533,7 +718,10 @@ fn verify_jwt(compact: &str, opts: &Options<'_>, report: &mut Report) {
     jwt_claims(&jws.payload, &credential, report);
     match (signed, issuer.as_deref()) {
         (Some(key), Some(iss)) => jwks_binding(iss, &key, jws.kid(), opts, report),
-        (None, _) => report.skip("identity.issuer_key", "no verified signature to bind to the issuer"),
+        (None, _) => report.skip(
+            "identity.issuer_key",
+            "no verified signature to bind to the issuer",
+        ),
         (_, None) => report.fail("identity.issuer_key", "the credential has no issuer id"),
     }
     validity(&credential, opts, report);
@@ -557,17 +745,25 @@ fn jwt_claims(payload: &Value, credential: &Value, report: &mut Report) {
     {
         problems.push(format!("jti {jti} is not the credential id {id}"));
     }
-    let subject_id = credential.get("credentialSubject").and_then(|c| c.get("id")).and_then(Value::as_str);
+    let subject_id = credential
+        .get("credentialSubject")
+        .and_then(|c| c.get("id"))
+        .and_then(Value::as_str);
     if let (Some(sub), Some(subject)) = (s(payload, "sub"), subject_id)
         && sub != subject
     {
         problems.push(format!("sub {sub} is not the subject {subject}"));
     }
-    let from = s(credential, "validFrom").or_else(|| s(credential, "issuanceDate")).and_then(|t| parse_time(&t));
+    let from = s(credential, "validFrom")
+        .or_else(|| s(credential, "issuanceDate"))
+        .and_then(|t| parse_time(&t));
     if let (Some(nbf), Some(from)) = (payload.get("nbf").and_then(Value::as_i64), from)
         && nbf != from.timestamp()
     {
-        problems.push(format!("nbf {nbf} does not match the validity start {}", from.to_rfc3339()));
+        problems.push(format!(
+            "nbf {nbf} does not match the validity start {}",
+            from.to_rfc3339()
+        ));
     }
     if problems.is_empty() {
         report.pass(ID, "JWT claims agree with the credential");
@@ -578,32 +774,58 @@ fn jwt_claims(payload: &Value, credential: &Value, report: &mut Report) {
 
 /// JWT issuers publish their keys at `https://{authority of issuer}/.well-known/jwks.json`; a
 /// `did:` issuer binds through its DID key instead.
-fn jwks_binding(issuer: &str, key: &PublicKey, kid: Option<&str>, opts: &Options<'_>, report: &mut Report) {
+fn jwks_binding(
+    issuer: &str,
+    key: &PublicKey,
+    kid: Option<&str>,
+    opts: &Options<'_>,
+    report: &mut Report,
+) {
     const ID: &str = "identity.issuer_key";
     if let Some(kid) = kid
         && kid.starts_with("did:")
     {
         let controller = kid.split('#').next().unwrap_or(kid);
         if controller == issuer {
-            report.pass(ID, format!("the signing key {kid} is controlled by the issuer"));
+            report.pass(
+                ID,
+                format!("the signing key {kid} is controlled by the issuer"),
+            );
         } else {
-            report.fail(ID, format!("the key's controller {controller} is not the issuer {issuer}"));
+            report.fail(
+                ID,
+                format!("the key's controller {controller} is not the issuer {issuer}"),
+            );
         }
         return;
     }
-    let Some(authority) = issuer.strip_prefix("https://").or_else(|| issuer.strip_prefix("http://")).and_then(|r| r.split('/').next()) else {
+    let Some(authority) = issuer
+        .strip_prefix("https://")
+        .or_else(|| issuer.strip_prefix("http://"))
+        .and_then(|r| r.split('/').next())
+    else {
         report.fail(ID, format!("the issuer {issuer} is neither a DID nor an HTTP(S) URL, so its keys cannot be looked up"));
         return;
     };
-    let scheme = if issuer.starts_with("http://") { "http" } else { "https" };
+    let scheme = if issuer.starts_with("http://") {
+        "http"
+    } else {
+        "https"
+    };
     let url = format!("{scheme}://{authority}/.well-known/jwks.json");
     let set = match fetch_bytes(&url, "application/jwk-set+json, application/json", opts) {
         Err(Fetched::Offline) => {
-            report.skip(ID, format!("the issuer's key set {url} was not checked (offline)"));
+            report.skip(
+                ID,
+                format!("the issuer's key set {url} was not checked (offline)"),
+            );
             return;
         }
         Err(Fetched::Failed(why)) => {
-            report.fail(ID, format!("could not get the issuer's key set {url}: {why}"));
+            report.fail(
+                ID,
+                format!("could not get the issuer's key set {url}: {why}"),
+            );
             return;
         }
         Ok(b) => b,
@@ -615,14 +837,27 @@ fn jwks_binding(issuer: &str, key: &PublicKey, kid: Option<&str>, opts: &Options
             return;
         }
     };
-    let keys = set.get("keys").and_then(Value::as_array).cloned().unwrap_or_default();
+    let keys = set
+        .get("keys")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let listed = keys.iter().any(|k| {
-        PublicKey::from_jwk(k).is_ok_and(|pk| &pk == key) && k.get("iss").and_then(Value::as_str).is_none_or(|i| i == issuer)
+        PublicKey::from_jwk(k).is_ok_and(|pk| &pk == key)
+            && k.get("iss")
+                .and_then(Value::as_str)
+                .is_none_or(|i| i == issuer)
     });
     if listed {
-        report.pass(ID, format!("the issuer's key set {url} lists the signing key"));
+        report.pass(
+            ID,
+            format!("the issuer's key set {url} lists the signing key"),
+        );
     } else {
-        report.fail(ID, format!("the issuer's key set {url} does not list the signing key"));
+        report.fail(
+            ID,
+            format!("the issuer's key set {url} does not list the signing key"),
+        );
     }
 }
 

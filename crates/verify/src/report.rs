@@ -36,11 +36,23 @@ pub struct Report {
 
 impl Report {
     pub(crate) fn new() -> Self {
-        Self { verified: false, checks: Vec::new() }
+        Self {
+            verified: false,
+            checks: Vec::new(),
+        }
     }
 
-    pub(crate) fn push(&mut self, check: impl Into<String>, outcome: Outcome, detail: impl Into<String>) {
-        self.checks.push(Check { check: check.into(), outcome, detail: detail.into() });
+    pub(crate) fn push(
+        &mut self,
+        check: impl Into<String>,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) {
+        self.checks.push(Check {
+            check: check.into(),
+            outcome,
+            detail: detail.into(),
+        });
     }
 
     pub(crate) fn pass(&mut self, check: impl Into<String>, detail: impl Into<String>) {
@@ -57,10 +69,12 @@ impl Report {
 
     pub(crate) fn finish(mut self) -> Self {
         let any_failed = self.checks.iter().any(|c| c.outcome == Outcome::Failed);
-        let proof_passed = self
-            .checks
-            .iter()
-            .any(|c| c.outcome == Outcome::Passed && (c.check.starts_with("proof.") || c.check == "ob2.signature" || c.check == "ob2.hosted"));
+        let proof_passed = self.checks.iter().any(|c| {
+            c.outcome == Outcome::Passed
+                && (c.check.starts_with("proof.")
+                    || c.check == "ob2.signature"
+                    || c.check == "ob2.hosted")
+        });
         self.verified = !any_failed && proof_passed;
         self
     }
@@ -81,7 +95,11 @@ impl Report {
             };
             out.push_str(&format!("  [{mark}] {:<22} {}\n", c.check, c.detail));
         }
-        out.push_str(if self.verified { "  => VERIFIED\n" } else { "  => NOT VERIFIED\n" });
+        out.push_str(if self.verified {
+            "  => VERIFIED\n"
+        } else {
+            "  => NOT VERIFIED\n"
+        });
         out
     }
 }

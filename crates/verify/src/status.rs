@@ -14,14 +14,20 @@ const MIN_ENTRIES: usize = 131_072;
 pub(crate) fn check(doc: &Value, opts: &Options<'_>, report: &mut Report) {
     let entries: Vec<&Value> = match doc.get("credentialStatus") {
         None => {
-            report.skip(ID, "the credential has no credentialStatus, so it cannot be revoked");
+            report.skip(
+                ID,
+                "the credential has no credentialStatus, so it cannot be revoked",
+            );
             return;
         }
         Some(Value::Array(items)) => items.iter().collect(),
         Some(v) => vec![v],
     };
     for entry in entries {
-        let ty = entry.get("type").and_then(Value::as_str).unwrap_or_default();
+        let ty = entry
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         match ty {
             "BitstringStatusListEntry" => bitstring(doc, entry, opts, report),
             "1EdTechRevocationList" => onedtech(doc, entry, opts, report),
@@ -36,20 +42,32 @@ fn onedtech(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report)
         return;
     };
     let list = match fetch_json(url, opts) {
-        Err(Fetched::Offline) => return report.skip(ID, format!("revocation list {url} not checked (offline)")),
-        Err(Fetched::Failed(why)) => return report.fail(ID, format!("could not get revocation list {url}: {why}")),
+        Err(Fetched::Offline) => {
+            return report.skip(ID, format!("revocation list {url} not checked (offline)"));
+        }
+        Err(Fetched::Failed(why)) => {
+            return report.fail(ID, format!("could not get revocation list {url}: {why}"));
+        }
         Ok(v) => v,
     };
     let Some(revoked) = list.get("revokedCredential").and_then(Value::as_array) else {
-        return report.fail(ID, format!("revocation list {url} has no revokedCredential array"));
+        return report.fail(
+            ID,
+            format!("revocation list {url} has no revokedCredential array"),
+        );
     };
     let id = doc.get("id").and_then(Value::as_str).unwrap_or_default();
     let hit = revoked.iter().find(|r| {
-        r.get("id").and_then(Value::as_str) == Some(id) && r.get("revoked").and_then(Value::as_bool).unwrap_or(true)
+        r.get("id").and_then(Value::as_str) == Some(id)
+            && r.get("revoked").and_then(Value::as_bool).unwrap_or(true)
     });
     match hit {
         Some(r) => {
-            let reason = r.get("revocationReason").and_then(Value::as_str).map(|s| format!(": {s}")).unwrap_or_default();
+            let reason = r
+                .get("revocationReason")
+                .and_then(Value::as_str)
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
             report.fail(ID, format!("revoked by the issuer (list {url}){reason}"));
         }
         None => report.pass(ID, format!("not revoked (list {url})")),
@@ -57,14 +75,21 @@ fn onedtech(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report)
 }
 
 fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report) {
-    let purpose = entry.get("statusPurpose").and_then(Value::as_str).unwrap_or("revocation").to_owned();
+    let purpose = entry
+        .get("statusPurpose")
+        .and_then(Value::as_str)
+        .unwrap_or("revocation")
+        .to_owned();
     let index = match entry.get("statusListIndex") {
         Some(Value::String(s)) => s.parse::<u64>().ok(),
         Some(Value::Number(n)) => n.as_u64(),
         _ => None,
     };
     let Some(index) = index else {
-        return report.fail(ID, "statusListIndex is missing or not a non-negative integer");
+        return report.fail(
+            ID,
+            "statusListIndex is missing or not a non-negative integer",
+        );
     };
     let size = entry.get("statusSize").and_then(Value::as_u64).unwrap_or(1);
     if !(1..=8).contains(&size) {
@@ -73,9 +98,17 @@ fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report
     let Some(url) = entry.get("statusListCredential").and_then(Value::as_str) else {
         return report.fail(ID, "BitstringStatusListEntry has no statusListCredential");
     };
-    let body = match fetch_bytes(url, "application/vc+ld+json, application/ld+json, application/json", opts) {
-        Err(Fetched::Offline) => return report.skip(ID, format!("status list {url} not checked (offline)")),
-        Err(Fetched::Failed(why)) => return report.fail(ID, format!("could not get status list {url}: {why}")),
+    let body = match fetch_bytes(
+        url,
+        "application/vc+ld+json, application/ld+json, application/json",
+        opts,
+    ) {
+        Err(Fetched::Offline) => {
+            return report.skip(ID, format!("status list {url} not checked (offline)"));
+        }
+        Err(Fetched::Failed(why)) => {
+            return report.fail(ID, format!("could not get status list {url}: {why}"));
+        }
         Ok(b) => b,
     };
     let list: Value = match serde_json::from_slice(&body) {
@@ -85,21 +118,50 @@ fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report
     // The list must be a credential of the same issuer, with a valid proof.
     let mut inner = Report::new();
     crate::verify_credential_proofs_only(&list, opts, crate::Binding::ControllerOnly, &mut inner);
-    if !inner.checks.iter().any(|c| c.check.starts_with("proof.") && c.outcome == crate::Outcome::Passed) {
+    if !inner
+        .checks
+        .iter()
+        .any(|c| c.check.starts_with("proof.") && c.outcome == crate::Outcome::Passed)
+    {
         return report.fail(ID, format!("status list {url} has no proof that verifies"));
     }
-    if let Some(bad) = inner.checks.iter().find(|c| c.outcome == crate::Outcome::Failed) {
-        return report.fail(ID, format!("status list {url} does not verify: {} {}", bad.check, bad.detail));
+    if let Some(bad) = inner
+        .checks
+        .iter()
+        .find(|c| c.outcome == crate::Outcome::Failed)
+    {
+        return report.fail(
+            ID,
+            format!(
+                "status list {url} does not verify: {} {}",
+                bad.check, bad.detail
+            ),
+        );
     }
     if crate::issuer_id(&list) != crate::issuer_id(doc) {
-        return report.fail(ID, format!("status list {url} was issued by {:?}, not by the credential's issuer", crate::issuer_id(&list)));
+        return report.fail(
+            ID,
+            format!(
+                "status list {url} was issued by {:?}, not by the credential's issuer",
+                crate::issuer_id(&list)
+            ),
+        );
     }
     let subject = list.get("credentialSubject");
-    let list_purpose = subject.and_then(|s| s.get("statusPurpose")).and_then(Value::as_str).unwrap_or_default();
+    let list_purpose = subject
+        .and_then(|s| s.get("statusPurpose"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if list_purpose != purpose {
-        return report.fail(ID, format!("status list purpose {list_purpose:?} does not match the entry's {purpose:?}"));
+        return report.fail(
+            ID,
+            format!("status list purpose {list_purpose:?} does not match the entry's {purpose:?}"),
+        );
     }
-    let Some(encoded) = subject.and_then(|s| s.get("encodedList")).and_then(Value::as_str) else {
+    let Some(encoded) = subject
+        .and_then(|s| s.get("encodedList"))
+        .and_then(Value::as_str)
+    else {
         return report.fail(ID, format!("status list {url} has no encodedList"));
     };
     let bits = match decode_list(encoded) {
@@ -114,7 +176,10 @@ fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report
     for bit in start..start + size {
         let byte = usize::try_from(bit / 8).ok().and_then(|i| bits.get(i));
         let Some(byte) = byte else {
-            return report.fail(ID, format!("statusListIndex {index} is outside status list {url}"));
+            return report.fail(
+                ID,
+                format!("statusListIndex {index} is outside status list {url}"),
+            );
         };
         value = (value << 1) | ((byte >> (7 - (bit % 8))) & 1);
     }
@@ -126,9 +191,15 @@ fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report
     if value == 0 {
         report.pass(ID, format!("not {what} (status list {url}, index {index})"));
     } else if purpose == "revocation" || purpose == "suspension" {
-        report.fail(ID, format!("{what} by the issuer (status list {url}, index {index})"));
+        report.fail(
+            ID,
+            format!("{what} by the issuer (status list {url}, index {index})"),
+        );
     } else {
-        report.pass(ID, format!("status {purpose} = {value} (status list {url}, index {index})"));
+        report.pass(
+            ID,
+            format!("status {purpose} = {value} (status list {url}, index {index})"),
+        );
     }
 }
 
@@ -146,7 +217,9 @@ pub fn decode_list(encoded: &str) -> Result<Vec<u8>, String> {
         .read_to_end(&mut out)
         .map_err(|e| format!("encodedList is not GZIP data: {e}"))?;
     if out.len() as u64 > MAX_STATUS_LIST_BYTES {
-        return Err(format!("encodedList expands beyond {MAX_STATUS_LIST_BYTES} bytes"));
+        return Err(format!(
+            "encodedList expands beyond {MAX_STATUS_LIST_BYTES} bytes"
+        ));
     }
     Ok(out)
 }
@@ -158,5 +231,8 @@ pub fn encode_list(bits: &[u8]) -> Result<String, String> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(bits).map_err(|e| e.to_string())?;
     let gz = enc.finish().map_err(|e| e.to_string())?;
-    Ok(format!("u{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(gz)))
+    Ok(format!(
+        "u{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(gz)
+    ))
 }

@@ -14,7 +14,11 @@ fn now() -> DateTime<Utc> {
 }
 
 fn offline() -> Options<'static> {
-    Options { fetcher: None, now: now(), recipient_email: None }
+    Options {
+        fetcher: None,
+        now: now(),
+        recipient_email: None,
+    }
 }
 
 /// Serves fixture files for the URLs the 1EdTech fixtures name (a supplement to the real HTTP
@@ -23,12 +27,17 @@ struct FixtureWeb(HashMap<String, Vec<u8>>);
 
 impl Fetcher for FixtureWeb {
     fn get(&self, url: &str, _accept: &str) -> Result<Vec<u8>, String> {
-        self.0.get(url).cloned().ok_or_else(|| format!("connection refused ({url})"))
+        self.0
+            .get(url)
+            .cloned()
+            .ok_or_else(|| format!("connection refused ({url})"))
     }
 }
 
 fn outcome(r: &Report, id: &str) -> Outcome {
-    r.get(id).unwrap_or_else(|| panic!("no check {id} in {}", r.to_text())).outcome
+    r.get(id)
+        .unwrap_or_else(|| panic!("no check {id} in {}", r.to_text()))
+        .outcome
 }
 
 #[test]
@@ -76,8 +85,16 @@ fn w3c_vectors_have_valid_proofs_but_no_issuer_binding() {
         "vectors/w3c-vc-di-eddsa/proof-set-chain/signedProofSet2.json",
     ] {
         let r = verify_bytes(&read(f), &offline());
-        let proofs: Vec<_> = r.checks.iter().filter(|c| c.check.starts_with("proof.")).collect();
-        assert!(!proofs.is_empty() && proofs.iter().all(|c| c.outcome == Outcome::Passed), "{f}\n{}", r.to_text());
+        let proofs: Vec<_> = r
+            .checks
+            .iter()
+            .filter(|c| c.check.starts_with("proof."))
+            .collect();
+        assert!(
+            !proofs.is_empty() && proofs.iter().all(|c| c.outcome == Outcome::Passed),
+            "{f}\n{}",
+            r.to_text()
+        );
         assert_eq!(outcome(&r, "identity.issuer_key"), Outcome::Failed, "{f}");
     }
 }
@@ -116,7 +133,10 @@ fn invalid_onedtech_fixtures_fail_the_right_check() {
         ("endorsement-err-schema-status-refresh.json", "proof.1"),
     ];
     for (f, check) in cases {
-        let r = verify_bytes(&read(&format!("samples/1edtech-validator/ob30/{f}")), &offline());
+        let r = verify_bytes(
+            &read(&format!("samples/1edtech-validator/ob30/{f}")),
+            &offline(),
+        );
         assert!(!r.verified, "{f}");
         assert_eq!(outcome(&r, check), Outcome::Failed, "{f}\n{}", r.to_text());
     }
@@ -128,9 +148,17 @@ fn network_checks_are_skipped_offline_and_failed_when_unreachable() {
     let r = verify_bytes(&file, &offline());
     assert_eq!(outcome(&r, "identity.issuer_key"), Outcome::Skipped);
     let empty = FixtureWeb(HashMap::new());
-    let online = Options { fetcher: Some(&empty), ..offline() };
+    let online = Options {
+        fetcher: Some(&empty),
+        ..offline()
+    };
     let r = verify_bytes(&file, &online);
-    assert_eq!(outcome(&r, "identity.issuer_key"), Outcome::Failed, "{}", r.to_text());
+    assert_eq!(
+        outcome(&r, "identity.issuer_key"),
+        Outcome::Failed,
+        "{}",
+        r.to_text()
+    );
     assert!(!r.verified);
 }
 
@@ -138,7 +166,10 @@ fn network_checks_are_skipped_offline_and_failed_when_unreachable() {
 fn did_web_keys_are_resolved_skipped_offline_and_failed_when_unreachable() {
     let signer = badgesafe_crypto::Ed25519Signer::from_seed(&[9; 32]);
     let did = "did:web:school.example";
-    let mut cred: Value = serde_json::from_slice(&read("samples/1edtech-spec-examples/basicOpenBadgeCredential.json")).unwrap();
+    let mut cred: Value = serde_json::from_slice(&read(
+        "samples/1edtech-spec-examples/basicOpenBadgeCredential.json",
+    ))
+    .unwrap();
     cred.as_object_mut().unwrap().remove("proof");
     cred["issuer"]["id"] = did.into();
     let opts = badgesafe_proof::ProofOptions {
@@ -154,52 +185,130 @@ fn did_web_keys_are_resolved_skipped_offline_and_failed_when_unreachable() {
     let bytes = serde_json::to_vec(&signed).unwrap();
     let r = verify_bytes(&bytes, &offline());
     assert_eq!(outcome(&r, "proof.1"), Outcome::Skipped);
-    assert!(!r.verified, "a credential with no checked proof is not verified");
+    assert!(
+        !r.verified,
+        "a credential with no checked proof is not verified"
+    );
     let empty = FixtureWeb(HashMap::new());
-    let r = verify_bytes(&bytes, &Options { fetcher: Some(&empty), ..offline() });
+    let r = verify_bytes(
+        &bytes,
+        &Options {
+            fetcher: Some(&empty),
+            ..offline()
+        },
+    );
     assert_eq!(outcome(&r, "proof.1"), Outcome::Failed);
     let doc = badgesafe_did::did_web_document(did, "key-1", &signer.public());
-    let web = FixtureWeb(HashMap::from([("https://school.example/.well-known/did.json".to_owned(), doc.to_string().into_bytes())]));
-    let r = verify_bytes(&bytes, &Options { fetcher: Some(&web), ..offline() });
+    let web = FixtureWeb(HashMap::from([(
+        "https://school.example/.well-known/did.json".to_owned(),
+        doc.to_string().into_bytes(),
+    )]));
+    let r = verify_bytes(
+        &bytes,
+        &Options {
+            fetcher: Some(&web),
+            ..offline()
+        },
+    );
     assert!(r.verified, "{}", r.to_text());
     assert_eq!(outcome(&r, "identity.issuer_key"), Outcome::Passed);
     // Another key under the same id fails.
-    let other = badgesafe_did::did_web_document(did, "key-1", &badgesafe_crypto::Ed25519Signer::from_seed(&[8; 32]).public());
-    let web = FixtureWeb(HashMap::from([("https://school.example/.well-known/did.json".to_owned(), other.to_string().into_bytes())]));
-    let r = verify_bytes(&bytes, &Options { fetcher: Some(&web), ..offline() });
+    let other = badgesafe_did::did_web_document(
+        did,
+        "key-1",
+        &badgesafe_crypto::Ed25519Signer::from_seed(&[8; 32]).public(),
+    );
+    let web = FixtureWeb(HashMap::from([(
+        "https://school.example/.well-known/did.json".to_owned(),
+        other.to_string().into_bytes(),
+    )]));
+    let r = verify_bytes(
+        &bytes,
+        &Options {
+            fetcher: Some(&web),
+            ..offline()
+        },
+    );
     assert_eq!(outcome(&r, "proof.1"), Outcome::Failed);
 }
 
 #[test]
 fn bitstring_status_list_revocation_is_found() {
     let list_url = "https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/inspector-vc/src/test/resources/ob30/bit-string-list/testlist";
-    let web = FixtureWeb(HashMap::from([(list_url.to_owned(), read("samples/1edtech-validator/ob30/bit-string-list/testlist"))]));
-    let opts = Options { fetcher: Some(&web), ..offline() };
-    for f in ["credential-status-revoked.json", "credential-status-revoked-blank-nodes.json"] {
-        let r = verify_bytes(&read(&format!("samples/1edtech-validator/ob30/bit-string-list/{f}")), &opts);
-        assert_eq!(outcome(&r, "status.revocation"), Outcome::Failed, "{f}\n{}", r.to_text());
-        assert!(r.get("status.revocation").unwrap().detail.contains("revoked"));
+    let web = FixtureWeb(HashMap::from([(
+        list_url.to_owned(),
+        read("samples/1edtech-validator/ob30/bit-string-list/testlist"),
+    )]));
+    let opts = Options {
+        fetcher: Some(&web),
+        ..offline()
+    };
+    for f in [
+        "credential-status-revoked.json",
+        "credential-status-revoked-blank-nodes.json",
+    ] {
+        let r = verify_bytes(
+            &read(&format!(
+                "samples/1edtech-validator/ob30/bit-string-list/{f}"
+            )),
+            &opts,
+        );
+        assert_eq!(
+            outcome(&r, "status.revocation"),
+            Outcome::Failed,
+            "{f}\n{}",
+            r.to_text()
+        );
+        assert!(
+            r.get("status.revocation")
+                .unwrap()
+                .detail
+                .contains("revoked")
+        );
         assert_eq!(outcome(&r, "proof.1"), Outcome::Passed);
     }
-    let r = verify_bytes(&read("samples/1edtech-validator/ob30/bit-string-list/credential-status-revoked.json"), &offline());
+    let r = verify_bytes(
+        &read("samples/1edtech-validator/ob30/bit-string-list/credential-status-revoked.json"),
+        &offline(),
+    );
     assert_eq!(outcome(&r, "status.revocation"), Outcome::Skipped);
 }
 
 #[test]
 fn onedtech_revocation_list_is_read() {
-    let doc: Value = serde_json::from_slice(&read("samples/1edtech-validator/ob30/credential-status-revoked.json")).unwrap();
+    let doc: Value = serde_json::from_slice(&read(
+        "samples/1edtech-validator/ob30/credential-status-revoked.json",
+    ))
+    .unwrap();
     let url = doc["credentialStatus"]["id"].as_str().unwrap().to_owned();
     let id = doc["id"].as_str().unwrap();
     let revoked = serde_json::json!({"revokedCredential": [{"id": id, "revoked": true, "revocationReason": "mistake"}]});
     let clean = serde_json::json!({"revokedCredential": [{"id": "urn:uuid:other"}]});
     let mut r = Report::new();
-    let web = FixtureWeb(HashMap::from([(url.clone(), revoked.to_string().into_bytes())]));
-    status::check(&doc, &Options { fetcher: Some(&web), ..offline() }, &mut r);
+    let web = FixtureWeb(HashMap::from([(
+        url.clone(),
+        revoked.to_string().into_bytes(),
+    )]));
+    status::check(
+        &doc,
+        &Options {
+            fetcher: Some(&web),
+            ..offline()
+        },
+        &mut r,
+    );
     assert_eq!(r.checks[0].outcome, Outcome::Failed);
     assert!(r.checks[0].detail.contains("mistake"));
     let mut r = Report::new();
     let web = FixtureWeb(HashMap::from([(url, clean.to_string().into_bytes())]));
-    status::check(&doc, &Options { fetcher: Some(&web), ..offline() }, &mut r);
+    status::check(
+        &doc,
+        &Options {
+            fetcher: Some(&web),
+            ..offline()
+        },
+        &mut r,
+    );
     assert_eq!(r.checks[0].outcome, Outcome::Passed);
 }
 
@@ -209,36 +318,97 @@ fn ob2_web() -> FixtureWeb {
         ("http://example.org/key1.json".to_owned(), a("key1.json")),
         ("http://example.org/key2.json".to_owned(), a("key2.json")),
         ("http://example.org/key3.json".to_owned(), a("key3.json")),
-        ("https://example.org/robotics-badge.json".to_owned(), a("robotics-badge.json")),
-        ("https://example.org/organization.json".to_owned(), a("organization.json")),
-        ("https://example.org/organization-with-revocation-list.json".to_owned(), a("organization-with-revocation-list.json")),
-        ("http://example.org/revocation-list.json".to_owned(), a("revocation-list.json")),
-        ("http://example.org/empty-revocation-list.json".to_owned(), a("empty-revocation-list.json")),
-        ("https://example.org/badge-from-organization-with-revocation-list.json".to_owned(), a("badge-from-organization-with-revocation-list.json")),
-        ("https://example.org/badge-from-organization-with-empty-revocation-list.json".to_owned(), a("badge-from-organization-with-empty-revocation-list.json")),
-        ("https://example.org/organization-with-empty-revocation-list.json".to_owned(), a("organization-with-empty-revocation-list.json")),
+        (
+            "https://example.org/robotics-badge.json".to_owned(),
+            a("robotics-badge.json"),
+        ),
+        (
+            "https://example.org/organization.json".to_owned(),
+            a("organization.json"),
+        ),
+        (
+            "https://example.org/organization-with-revocation-list.json".to_owned(),
+            a("organization-with-revocation-list.json"),
+        ),
+        (
+            "http://example.org/revocation-list.json".to_owned(),
+            a("revocation-list.json"),
+        ),
+        (
+            "http://example.org/empty-revocation-list.json".to_owned(),
+            a("empty-revocation-list.json"),
+        ),
+        (
+            "https://example.org/badge-from-organization-with-revocation-list.json".to_owned(),
+            a("badge-from-organization-with-revocation-list.json"),
+        ),
+        (
+            "https://example.org/badge-from-organization-with-empty-revocation-list.json"
+                .to_owned(),
+            a("badge-from-organization-with-empty-revocation-list.json"),
+        ),
+        (
+            "https://example.org/organization-with-empty-revocation-list.json".to_owned(),
+            a("organization-with-empty-revocation-list.json"),
+        ),
     ]))
 }
 
 #[test]
 fn ob20_signed_assertions() {
     let web = ob2_web();
-    let opts = Options { fetcher: Some(&web), ..offline() };
+    let opts = Options {
+        fetcher: Some(&web),
+        ..offline()
+    };
     let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple.jwt"), &opts);
-    assert_eq!(outcome(&r, "ob2.signature"), Outcome::Passed, "{}", r.to_text());
-    let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple-not-revoked.jwt"), &opts);
+    assert_eq!(
+        outcome(&r, "ob2.signature"),
+        Outcome::Passed,
+        "{}",
+        r.to_text()
+    );
+    let r = verify_bytes(
+        &read("samples/1edtech-validator/ob20/simple-not-revoked.jwt"),
+        &opts,
+    );
     assert!(r.verified, "{}", r.to_text());
     assert_eq!(outcome(&r, "status.revocation"), Outcome::Passed);
-    let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple-revoked.jwt"), &opts);
-    assert_eq!(outcome(&r, "ob2.signature"), Outcome::Passed, "{}", r.to_text());
-    assert_eq!(outcome(&r, "status.revocation"), Outcome::Failed, "{}", r.to_text());
-    let with_email = Options { recipient_email: Some("somebody@example.org"), ..opts };
-    let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple.jwt"), &with_email);
+    let r = verify_bytes(
+        &read("samples/1edtech-validator/ob20/simple-revoked.jwt"),
+        &opts,
+    );
+    assert_eq!(
+        outcome(&r, "ob2.signature"),
+        Outcome::Passed,
+        "{}",
+        r.to_text()
+    );
+    assert_eq!(
+        outcome(&r, "status.revocation"),
+        Outcome::Failed,
+        "{}",
+        r.to_text()
+    );
+    let with_email = Options {
+        recipient_email: Some("somebody@example.org"),
+        ..opts
+    };
+    let r = verify_bytes(
+        &read("samples/1edtech-validator/ob20/simple.jwt"),
+        &with_email,
+    );
     assert_eq!(outcome(&r, "recipient"), Outcome::Failed, "{}", r.to_text());
-    let right = Options { recipient_email: Some("nobody@example.org"), ..opts };
+    let right = Options {
+        recipient_email: Some("nobody@example.org"),
+        ..opts
+    };
     let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple.jwt"), &right);
     assert_eq!(outcome(&r, "recipient"), Outcome::Passed, "{}", r.to_text());
-    let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple.jwt"), &offline());
+    let r = verify_bytes(
+        &read("samples/1edtech-validator/ob20/simple.jwt"),
+        &offline(),
+    );
     assert_eq!(outcome(&r, "ob2.signature"), Outcome::Skipped);
     assert!(!r.verified);
 }
@@ -263,18 +433,28 @@ fn hostile_inputs_give_reports_not_panics() {
     for input in inputs {
         let r = verify_bytes(&input, &offline());
         assert!(!r.verified, "{:?}", String::from_utf8_lossy(&input));
-        assert!(r.checks.iter().any(|c| c.outcome == Outcome::Failed), "{}", r.to_text());
+        assert!(
+            r.checks.iter().any(|c| c.outcome == Outcome::Failed),
+            "{}",
+            r.to_text()
+        );
     }
 }
 
 #[test]
 fn report_serializes_as_the_cli_promises() {
-    let r = verify_bytes(&read("samples/1edtech-validator/ob30/simple.json"), &offline());
+    let r = verify_bytes(
+        &read("samples/1edtech-validator/ob30/simple.json"),
+        &offline(),
+    );
     let v = serde_json::to_value(&r).unwrap();
     assert_eq!(v["verified"], true);
     let first = &v["checks"][0];
     assert!(first["check"].is_string() && first["detail"].is_string());
-    assert!(matches!(first["outcome"].as_str(), Some("passed" | "failed" | "skipped")));
+    assert!(matches!(
+        first["outcome"].as_str(),
+        Some("passed" | "failed" | "skipped")
+    ));
 }
 
 #[test]
