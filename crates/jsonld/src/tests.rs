@@ -115,9 +115,114 @@ fn unknown_context_is_named_and_never_fetched() {
 }
 
 #[test]
-fn null_context_is_refused() {
-    let doc = json!({"@context": [null, "https://www.w3.org/ns/credentials/v2"], "type": "VerifiableCredential"});
-    assert!(matches!(to_rdf(&doc), Err(Error::NullContext)));
+fn a_null_context_resets_and_what_it_leaves_undefined_is_named() {
+    let ok = json!({"@context": [null, "https://www.w3.org/ns/credentials/v2"], "type": "VerifiableCredential"});
+    assert!(to_rdf(&ok).is_ok());
+    let cleared = json!({"@context": [{"a": "https://example.com/a"}, null], "a": 1});
+    match to_rdf(&cleared) {
+        Err(Error::UndefinedTerms(terms)) => assert_eq!(terms, ["a"]),
+        other => panic!("expected undefined terms, got {other:?}"),
+    }
+    let reset = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"@protected": false}],
+        "type": "VerifiableCredential",
+        "credentialSubject": {"@context": null, "name": "Alice"}
+    });
+    match to_rdf(&reset) {
+        Err(Error::Invalid { code, .. }) => {
+            assert_eq!(code, ErrorCode::InvalidContextNullification)
+        }
+        other => panic!("expected a nullification error, got {other:?}"),
+    }
+}
+
+#[test]
+fn protected_terms_cannot_be_redefined() {
+    let doc = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"name": "https://evil.example/name"}],
+        "type": "VerifiableCredential",
+        "name": "x"
+    });
+    assert!(matches!(
+        to_rdf(&doc),
+        Err(Error::Invalid {
+            code: ErrorCode::ProtectedTermRedefinition,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn processed_contexts_are_reused_and_give_the_same_output() {
+    let doc = read_json("vectors/1edtech-ob30-eddsa-rdfc-2022/unsigned-credential.json");
+    let processor = Processor::new(PinnedLoader);
+    let first = processor.to_rdf(&doc).unwrap();
+    let cached_after_first = lock(&processor.contexts).len();
+    assert!(
+        cached_after_first >= 2,
+        "top-level and type-scoped contexts are cached"
+    );
+    let second = processor.to_rdf(&doc).unwrap();
+    assert_eq!(
+        lock(&processor.contexts).len(),
+        cached_after_first,
+        "no new entries on reuse"
+    );
+    assert_eq!(
+        canonicalize_quads(&first.quads).unwrap(),
+        canonicalize_quads(&second.quads).unwrap()
+    );
+    // A fresh processor (nothing cached) agrees too.
+    let fresh = Processor::new(PinnedLoader).to_rdf(&doc).unwrap();
+    assert_eq!(
+        canonicalize_quads(&fresh.quads).unwrap(),
+        canonicalize_quads(&first.quads).unwrap()
+    );
+}
+
+#[test]
+fn inline_contexts_are_processed_every_time_and_not_cached() {
+    let processor = Processor::new(PinnedLoader);
+    for i in 0..50 {
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", {"n": format!("https://example.com/n{i}")}],
+            "type": "VerifiableCredential",
+            "n": i
+        });
+        let rdf = processor.to_rdf(&doc).unwrap();
+        assert!(rdf.dropped.is_empty());
+        let canon = canonicalize_quads(&rdf.quads).unwrap();
+        assert!(
+            canon.contains(&format!("<https://example.com/n{i}> \"{i}\"")),
+            "{canon}"
+        );
+    }
+    // Only the one URL-only context (the VC context on the empty context) was cached.
+    assert!(lock(&processor.contexts).len() <= 2);
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let nested = |levels: usize| {
+        let mut doc = json!({"https://example.com/p": "leaf"});
+        for _ in 1..levels {
+            doc = json!({"https://example.com/p": [doc]});
+        }
+        doc
+    };
+    // At the limit, on a thread with the 2 MiB stack that test and runtime worker threads get.
+    let at_limit = nested(expand::MAX_DEPTH / 2);
+    let ok = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || to_rdf(&at_limit).map(|q| q.len()))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(ok.unwrap(), expand::MAX_DEPTH / 2);
+    assert!(matches!(
+        to_rdf(&nested(expand::MAX_DEPTH)),
+        Err(Error::Invalid { .. })
+    ));
 }
 
 #[test]

@@ -8,7 +8,10 @@ use serde_json::Value;
 use std::hint::black_box;
 
 fn credential() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/samples/1edtech-spec-examples/skillAssertionCase.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/samples/1edtech-spec-examples/skillAssertionCase.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     if let Some(o) = doc.as_object_mut() {
@@ -20,7 +23,9 @@ fn credential() -> Value {
 fn options(suite: Suite) -> ProofOptions {
     ProofOptions {
         suite,
-        verification_method: "https://1edtech.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi".into(),
+        verification_method:
+            "https://1edtech.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+                .into(),
         proof_purpose: "assertionMethod".into(),
         created: Some("2026-01-01T00:00:00Z".into()),
         expires: None,
@@ -39,14 +44,31 @@ fn bench(c: &mut Criterion) {
         let opts = options(suite);
         let signed = sign(&doc, &opts, &signer).unwrap_or_else(|e| panic!("{e}"));
         let proof = proofs(&signed)[0].clone();
-        c.bench_function(&format!("{} sign", suite.name()), |b| b.iter(|| sign(black_box(&doc), &opts, &signer)));
-        c.bench_function(&format!("{} verify", suite.name()), |b| b.iter(|| verify(black_box(&signed), &proof, &public)));
+        c.bench_function(&format!("{} sign", suite.name()), |b| {
+            b.iter(|| sign(black_box(&doc), &opts, &signer))
+        });
+        c.bench_function(&format!("{} verify", suite.name()), |b| {
+            b.iter(|| verify(black_box(&signed), &proof, &public))
+        });
     }
-    c.bench_function("canonicalize (JSON-LD to RDFC-1.0 N-Quads)", |b| b.iter(|| badgesafe_jsonld::canonicalize(black_box(&doc))));
-    let compact = jws::sign(&doc, Some("kid"), jws::JwsSigner::Ed25519(&signer)).unwrap_or_else(|e| panic!("{e}"));
+    c.bench_function("canonicalize (JSON-LD to RDFC-1.0 N-Quads)", |b| {
+        b.iter(|| badgesafe_jsonld::canonicalize(black_box(&doc)))
+    });
+    let compact = jws::sign(&doc, Some("kid"), jws::JwsSigner::Ed25519(&signer))
+        .unwrap_or_else(|e| panic!("{e}"));
     let key = PublicKey::Ed25519(public);
-    c.bench_function("VC-JWT EdDSA sign", |b| b.iter(|| jws::sign(black_box(&doc), Some("kid"), jws::JwsSigner::Ed25519(&signer))));
-    c.bench_function("VC-JWT EdDSA verify", |b| b.iter(|| jws::decode(black_box(&compact)).map(|j| j.verify(&key))));
+    c.bench_function("VC-JWT EdDSA sign", |b| {
+        b.iter(|| {
+            jws::sign(
+                black_box(&doc),
+                Some("kid"),
+                jws::JwsSigner::Ed25519(&signer),
+            )
+        })
+    });
+    c.bench_function("VC-JWT EdDSA verify", |b| {
+        b.iter(|| jws::decode(black_box(&compact)).map(|j| j.verify(&key)))
+    });
 }
 
 criterion_group! {

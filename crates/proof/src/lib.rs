@@ -164,19 +164,20 @@ pub fn sign(
     {
         proof.insert("@context".into(), ctx.clone());
     }
-    let mut unsecured = obj.clone();
-    let existing = unsecured.remove("proof");
-    let hash = hash_data(
-        options.suite,
-        &Value::Object(unsecured.clone()),
-        &Value::Object(proof.clone()),
-    )?;
+    let covered = Covered {
+        doc: obj,
+        keep_proof: false,
+        chained: None,
+        context: None,
+    };
+    let hash = hash_covered(options.suite, &covered, &proof)?;
     let signature = signer.sign(&hash);
     proof.insert(
         "proofValue".into(),
         badgesafe_crypto::encode_multibase_base58btc(&signature).into(),
     );
-    let all = match existing {
+    let mut secured = obj.clone();
+    let all = match secured.remove("proof") {
         None => vec![Value::Object(proof)],
         Some(Value::Array(mut items)) => {
             items.push(Value::Object(proof));
@@ -184,8 +185,73 @@ pub fn sign(
         }
         Some(single) => vec![single, Value::Object(proof)],
     };
-    unsecured.insert("proof".into(), Value::Array(all));
-    Ok(Value::Object(unsecured))
+    secured.insert("proof".into(), Value::Array(all));
+    Ok(Value::Object(secured))
+}
+
+/// The document a proof covers, borrowed from the secured document: every entry but `proof`,
+/// then the earlier proofs a proof chain names (`previousProof`) as `proof`, and for JCS the
+/// proof's own `@context` in place of the document's.
+struct Covered<'a> {
+    doc: &'a Map<String, Value>,
+    /// Keep the document's own `proof` entry as it is (`hash_data` on an unsecured document).
+    keep_proof: bool,
+    chained: Option<Vec<&'a Value>>,
+    context: Option<&'a Value>,
+}
+
+impl Covered<'_> {
+    fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.doc
+            .iter()
+            .filter(|(k, _)| self.keep_proof || *k != "proof")
+            .map(|(k, v)| match (k.as_str(), self.context) {
+                ("@context", Some(ctx)) => ("@context", ctx),
+                (k, _) => (k, v),
+            })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m: Map<String, Value> = self
+            .entries()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect();
+        if let Some(chained) = &self.chained {
+            m.insert(
+                "proof".into(),
+                Value::Array(chained.iter().map(|p| (*p).clone()).collect()),
+            );
+        }
+        Value::Object(m)
+    }
+}
+
+impl serde::Serialize for Covered<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in self.entries() {
+            map.serialize_entry(k, v)?;
+        }
+        if let Some(chained) = &self.chained {
+            map.serialize_entry("proof", chained)?;
+        }
+        map.end()
+    }
+}
+
+/// A proof's options: the proof without `proofValue`.
+struct ProofConfig<'a>(&'a Map<String, Value>);
+
+impl serde::Serialize for ProofConfig<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in self.0.iter().filter(|(k, _)| *k != "proofValue") {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }
 
 /// The bytes that are signed: `SHA-256(canonical proof config) ‖ SHA-256(canonical document)`.
@@ -193,12 +259,25 @@ pub fn sign(
 /// `proof` is the proof without `proofValue`. For RDFC suites the proof config takes the
 /// document's `@context`; for JCS the proof carries its own.
 pub fn hash_data(suite: Suite, unsecured: &Value, proof: &Value) -> Result<[u8; 64], Error> {
-    let mut config = proof
+    let doc = unsecured.as_object().ok_or(Error::NotAnObject)?;
+    let proof = proof
         .as_object()
-        .cloned()
         .ok_or_else(|| Error::Malformed("the proof is not an object".into()))?;
-    config.remove("proofValue");
-    if let Some(created) = config.get("created") {
+    let covered = Covered {
+        doc,
+        keep_proof: true,
+        chained: None,
+        context: None,
+    };
+    hash_covered(suite, &covered, proof)
+}
+
+fn hash_covered(
+    suite: Suite,
+    covered: &Covered<'_>,
+    proof: &Map<String, Value>,
+) -> Result<[u8; 64], Error> {
+    if let Some(created) = proof.get("created") {
         let created = created
             .as_str()
             .ok_or_else(|| Error::Malformed("\"created\" is not a string".into()))?;
@@ -209,19 +288,25 @@ pub fn hash_data(suite: Suite, unsecured: &Value, proof: &Value) -> Result<[u8; 
         }
     }
     let (config_hash, doc_hash) = if suite.uses_jcs() {
-        let config_bytes = serde_json_canonicalizer::to_vec(&Value::Object(config))
+        let config_bytes = serde_json_canonicalizer::to_vec(&ProofConfig(proof))
             .map_err(|e| Error::Jcs(e.to_string()))?;
         let doc_bytes =
-            serde_json_canonicalizer::to_vec(unsecured).map_err(|e| Error::Jcs(e.to_string()))?;
+            serde_json_canonicalizer::to_vec(covered).map_err(|e| Error::Jcs(e.to_string()))?;
         (Sha256::digest(&config_bytes), Sha256::digest(&doc_bytes))
     } else {
-        let ctx = unsecured
-            .get("@context")
-            .cloned()
+        let ctx = covered
+            .entries()
+            .find(|(k, _)| *k == "@context")
+            .map(|(_, v)| v.clone())
             .ok_or_else(|| Error::Malformed("the document has no @context".into()))?;
+        let mut config: Map<String, Value> = proof
+            .iter()
+            .filter(|(k, _)| *k != "proofValue")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         config.insert("@context".into(), ctx);
         let config_canon = badgesafe_jsonld::canonicalize(&Value::Object(config))?;
-        let doc_canon = badgesafe_jsonld::canonicalize(unsecured)?;
+        let doc_canon = badgesafe_jsonld::canonicalize(&covered.to_value())?;
         (
             Sha256::digest(config_canon.as_bytes()),
             Sha256::digest(doc_canon.as_bytes()),
@@ -233,11 +318,9 @@ pub fn hash_data(suite: Suite, unsecured: &Value, proof: &Value) -> Result<[u8; 
     Ok(out)
 }
 
-/// The document a proof covers: the secured document without `proof`, plus the earlier proofs
-/// named by `previousProof` (proof chains), and for JCS the proof's own `@context`.
-pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
-    let mut doc = secured.as_object().cloned().ok_or(Error::NotAnObject)?;
-    doc.remove("proof");
+/// What a proof covers, borrowed from `secured`.
+fn covered_by<'a>(secured: &'a Value, proof: &'a Value) -> Result<Covered<'a>, Error> {
+    let doc = secured.as_object().ok_or(Error::NotAnObject)?;
     let previous: Vec<&str> = match proof.get("previousProof") {
         None => Vec::new(),
         Some(Value::String(s)) => vec![s.as_str()],
@@ -248,9 +331,10 @@ pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
             ));
         }
     };
+    let mut chained = None;
     if !previous.is_empty() {
         let all = proofs(secured);
-        let mut chained = Vec::new();
+        let mut found_all = Vec::new();
         for id in previous {
             let found = all
                 .iter()
@@ -258,27 +342,41 @@ pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
                 .ok_or_else(|| {
                     Error::Malformed(format!("previousProof {id:?} is not in the document"))
                 })?;
-            chained.push((*found).clone());
+            found_all.push(*found);
         }
-        doc.insert("proof".into(), Value::Array(chained));
+        chained = Some(found_all);
     }
+    let mut context = None;
     if Suite::of(proof)?.uses_jcs()
         && let Some(proof_ctx) = proof.get("@context")
     {
-        let as_list = |v: &Value| match v {
-            Value::Array(items) => items.clone(),
-            other => vec![other.clone()],
+        let as_list = |v: &'a Value| -> &'a [Value] {
+            match v {
+                Value::Array(items) => items,
+                other => std::slice::from_ref(other),
+            }
         };
         let doc_ctx = doc.get("@context").map(as_list).unwrap_or_default();
         let proof_list = as_list(proof_ctx);
-        if doc_ctx.len() < proof_list.len() || doc_ctx[..proof_list.len()] != proof_list[..] {
+        if doc_ctx.len() < proof_list.len() || doc_ctx[..proof_list.len()] != *proof_list {
             return Err(Error::Malformed(
                 "the proof's @context is not a prefix of the document's @context".into(),
             ));
         }
-        doc.insert("@context".into(), proof_ctx.clone());
+        context = Some(proof_ctx);
     }
-    Ok(Value::Object(doc))
+    Ok(Covered {
+        doc,
+        keep_proof: false,
+        chained,
+        context,
+    })
+}
+
+/// The document a proof covers: the secured document without `proof`, plus the earlier proofs
+/// named by `previousProof` (proof chains), and for JCS the proof's own `@context`.
+pub fn unsecured_for(secured: &Value, proof: &Value) -> Result<Value, Error> {
+    covered_by(secured, proof).map(|c| c.to_value())
 }
 
 /// Checks one proof of `secured` with `key`.
@@ -296,8 +394,11 @@ pub fn verify(secured: &Value, proof: &Value, key: &Ed25519Public) -> Result<Sui
             signature.len()
         )));
     }
-    let unsecured = unsecured_for(secured, proof)?;
-    let hash = hash_data(suite, &unsecured, proof)?;
+    let covered = covered_by(secured, proof)?;
+    let proof_map = proof
+        .as_object()
+        .ok_or_else(|| Error::Malformed("the proof is not an object".into()))?;
+    let hash = hash_covered(suite, &covered, proof_map)?;
     key.verify(&hash, &signature)
         .map_err(|_| Error::BadSignature)?;
     Ok(suite)

@@ -1,0 +1,116 @@
+//! The error codes of JSON-LD 1.1 Processing Algorithms and API, §9.4.2 (`JsonLdErrorCode`).
+
+/// A JSON-LD processing error code, as the W3C specification names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    CollidingKeywords,
+    ConflictingIndexes,
+    ContextOverflow,
+    CyclicIriMapping,
+    InvalidAtId,
+    InvalidAtImport,
+    InvalidAtIncluded,
+    InvalidAtIndex,
+    InvalidAtNest,
+    InvalidAtPrefix,
+    InvalidAtPropagate,
+    InvalidAtProtected,
+    InvalidAtReverse,
+    InvalidAtVersion,
+    InvalidBaseDirection,
+    InvalidBaseIri,
+    InvalidContainerMapping,
+    InvalidContextEntry,
+    InvalidContextNullification,
+    InvalidDefaultLanguage,
+    InvalidIriMapping,
+    InvalidJsonLiteral,
+    InvalidKeywordAlias,
+    InvalidLanguageMapping,
+    InvalidLanguageMapValue,
+    InvalidLanguageTaggedString,
+    InvalidLanguageTaggedValue,
+    InvalidLocalContext,
+    InvalidRemoteContext,
+    InvalidReverseProperty,
+    InvalidReversePropertyMap,
+    InvalidReversePropertyValue,
+    InvalidScopedContext,
+    InvalidSetOrListObject,
+    InvalidTermDefinition,
+    InvalidTypeMapping,
+    InvalidTypeValue,
+    InvalidTypedValue,
+    InvalidValueObject,
+    InvalidValueObjectValue,
+    InvalidVocabMapping,
+    IriConfusedWithPrefix,
+    KeywordRedefinition,
+    LoadingDocumentFailed,
+    LoadingRemoteContextFailed,
+    ProcessingModeConflict,
+    ProtectedTermRedefinition,
+}
+
+impl ErrorCode {
+    /// The code exactly as the specification spells it.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            CollidingKeywords => "colliding keywords",
+            ConflictingIndexes => "conflicting indexes",
+            ContextOverflow => "context overflow",
+            CyclicIriMapping => "cyclic IRI mapping",
+            InvalidAtId => "invalid @id value",
+            InvalidAtImport => "invalid @import value",
+            InvalidAtIncluded => "invalid @included value",
+            InvalidAtIndex => "invalid @index value",
+            InvalidAtNest => "invalid @nest value",
+            InvalidAtPrefix => "invalid @prefix value",
+            InvalidAtPropagate => "invalid @propagate value",
+            InvalidAtProtected => "invalid @protected value",
+            InvalidAtReverse => "invalid @reverse value",
+            InvalidAtVersion => "invalid @version value",
+            InvalidBaseDirection => "invalid base direction",
+            InvalidBaseIri => "invalid base IRI",
+            InvalidContainerMapping => "invalid container mapping",
+            InvalidContextEntry => "invalid context entry",
+            InvalidContextNullification => "invalid context nullification",
+            InvalidDefaultLanguage => "invalid default language",
+            InvalidIriMapping => "invalid IRI mapping",
+            InvalidJsonLiteral => "invalid JSON literal",
+            InvalidKeywordAlias => "invalid keyword alias",
+            InvalidLanguageMapping => "invalid language mapping",
+            InvalidLanguageMapValue => "invalid language map value",
+            InvalidLanguageTaggedString => "invalid language-tagged string",
+            InvalidLanguageTaggedValue => "invalid language-tagged value",
+            InvalidLocalContext => "invalid local context",
+            InvalidRemoteContext => "invalid remote context",
+            InvalidReverseProperty => "invalid reverse property",
+            InvalidReversePropertyMap => "invalid reverse property map",
+            InvalidReversePropertyValue => "invalid reverse property value",
+            InvalidScopedContext => "invalid scoped context",
+            InvalidSetOrListObject => "invalid set or list object",
+            InvalidTermDefinition => "invalid term definition",
+            InvalidTypeMapping => "invalid type mapping",
+            InvalidTypeValue => "invalid type value",
+            InvalidTypedValue => "invalid typed value",
+            InvalidValueObject => "invalid value object",
+            InvalidValueObjectValue => "invalid value object value",
+            InvalidVocabMapping => "invalid vocab mapping",
+            IriConfusedWithPrefix => "IRI confused with prefix",
+            KeywordRedefinition => "keyword redefinition",
+            LoadingDocumentFailed => "loading document failed",
+            LoadingRemoteContextFailed => "loading remote context failed",
+            ProcessingModeConflict => "processing mode conflict",
+            ProtectedTermRedefinition => "protected term redefinition",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
