@@ -12,24 +12,26 @@
 //!   silently drop (a term or type the contexts do not define, a relative or malformed IRI, a
 //!   malformed language tag) is reported by the processor, and [`to_rdf`] refuses such a
 //!   document with [`Error::UndefinedTerms`], naming each item.
-//! * RDFC-1.0 with the poison guard of `rdf-canon` (a bounded number of N-degree hash calls).
+//! * RDFC-1.0 canonicalization of our own ([`canonicalize_quads`]), with a bound on the work a
+//!   poison graph can cause.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
+mod canon;
 mod code;
 mod context;
 mod expand;
 mod iri;
+mod quad;
 mod rdf;
 mod syntax;
 
 pub use code::ErrorCode;
 use context::{ActiveContext, TermDef};
-/// RDF quads, as `rdf-canon` takes them.
-pub use oxrdf02::Quad;
+pub use quad::{Literal, Node, Object, Quad};
 
 /// Errors while turning a JSON-LD document into canonical N-Quads.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -473,9 +475,17 @@ pub fn canonicalize(document: &Value) -> Result<String, Error> {
     canonicalize_quads(&quads)
 }
 
-/// Canonical N-Quads (RDFC-1.0) of a set of quads.
+/// Canonical N-Quads (RDFC-1.0, SHA-256) of a set of quads.
 pub fn canonicalize_quads(quads: &[Quad]) -> Result<String, Error> {
-    rdf_canon::canonicalize_quads(quads).map_err(|e| Error::Canonicalization(e.to_string()))
+    canon::canonicalize::<Sha256>(quads).map(|(nquads, _)| nquads)
+}
+
+/// RDFC-1.0 with another hash (the RDFC-1.0 `hashAlgorithm` parameter): the canonical N-Quads
+/// and the canonical label issued for each blank node label of `quads`.
+pub fn canonicalize_quads_with<D: Digest>(
+    quads: &[Quad],
+) -> Result<(String, HashMap<String, String>), Error> {
+    canon::canonicalize::<D>(quads)
 }
 
 /// SHA-256 of the canonical N-Quads of a document.

@@ -1,14 +1,14 @@
 //! Node Map Generation (JSON-LD 1.1 Processing Algorithms §7.2) and Deserialize JSON-LD to RDF
-//! (§8.1), from the expanded form to `rdf-canon`'s quads.
+//! (§8.1), from the expanded form to [`Quad`]s.
 
 use crate::code::ErrorCode;
 use crate::context::invalid;
+use crate::quad::{Literal, Node, Object, Quad, XSD_STRING};
 use crate::syntax::{
     is_absolute_iri, is_blank, is_keyword, is_well_formed_iri, is_well_formed_language,
     is_well_formed_node,
 };
 use crate::{Dropped, Error, RdfDirection};
-use oxrdf02::{BlankNode, GraphName, Literal, NamedNode, Quad, Subject, Term};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,7 +30,7 @@ enum Item {
 }
 
 #[derive(Default)]
-struct Node {
+struct Entry {
     types: Vec<String>,
     properties: BTreeMap<String, Vec<Item>>,
     index: Option<String>,
@@ -70,12 +70,12 @@ impl Issuer {
 }
 
 struct NodeMap {
-    graphs: BTreeMap<String, BTreeMap<String, Node>>,
+    graphs: BTreeMap<String, BTreeMap<String, Entry>>,
     issuer: Issuer,
 }
 
 impl NodeMap {
-    fn node(&mut self, graph: &str, id: &str) -> &mut Node {
+    fn node(&mut self, graph: &str, id: &str) -> &mut Entry {
         self.graphs
             .entry(graph.to_owned())
             .or_default()
@@ -251,19 +251,16 @@ impl NodeMap {
     }
 }
 
-/// A node label as an RDF subject.
-fn subject(label: &str) -> Subject {
+/// A node label (`_:` for blank nodes) as an RDF node.
+fn node(label: &str) -> Node {
     match label.strip_prefix("_:") {
-        Some(b) => BlankNode::new_unchecked(b).into(),
-        None => NamedNode::new_unchecked(label).into(),
+        Some(b) => Node::Blank(b.to_owned()),
+        None => Node::Iri(label.to_owned()),
     }
 }
 
-fn object(label: &str) -> Term {
-    match label.strip_prefix("_:") {
-        Some(b) => BlankNode::new_unchecked(b).into(),
-        None => NamedNode::new_unchecked(label).into(),
-    }
+fn iri(s: impl Into<String>) -> Object {
+    Object::Node(Node::Iri(s.into()))
 }
 
 fn dropped_iri(s: &str) -> Dropped {
@@ -284,15 +281,15 @@ struct Serializer<'a> {
 }
 
 /// `(subject, predicate, object)` in the graph being written.
-type Triple = (Subject, NamedNode, Term);
+type Triple = (Node, String, Object);
 
 impl Serializer<'_> {
     /// Object to RDF (§8.2). `None` when the item is dropped.
-    fn object(&mut self, item: Item, extra: &mut Vec<Triple>) -> Option<Term> {
+    fn object(&mut self, item: Item, extra: &mut Vec<Triple>) -> Option<Object> {
         match item {
             Item::Node(id) => {
                 if is_well_formed_node(&id) {
-                    Some(object(&id))
+                    Some(Object::Node(node(&id)))
                 } else {
                     self.dropped.push(dropped_iri(&id));
                     None
@@ -304,34 +301,30 @@ impl Serializer<'_> {
     }
 
     /// List Conversion (§8.3).
-    fn list(&mut self, items: Vec<Item>, extra: &mut Vec<Triple>) -> Term {
-        let nil = || Term::from(NamedNode::new_unchecked(format!("{RDF}nil")));
+    fn list(&mut self, items: Vec<Item>, extra: &mut Vec<Triple>) -> Object {
+        let nil = || iri(format!("{RDF}nil"));
         if items.is_empty() {
             return nil();
         }
         let nodes: Vec<String> = items.iter().map(|_| self.issuer.fresh()).collect();
         for (i, item) in items.into_iter().enumerate() {
-            let node = subject(&nodes[i]);
+            let subject = node(&nodes[i]);
             let mut embedded = Vec::new();
             if let Some(o) = self.object(item, &mut embedded) {
-                extra.push((
-                    node.clone(),
-                    NamedNode::new_unchecked(format!("{RDF}first")),
-                    o,
-                ));
+                extra.push((subject.clone(), format!("{RDF}first"), o));
             }
             let rest = match nodes.get(i + 1) {
-                Some(next) => object(next),
+                Some(next) => Object::Node(node(next)),
                 None => nil(),
             };
-            extra.push((node, NamedNode::new_unchecked(format!("{RDF}rest")), rest));
+            extra.push((subject, format!("{RDF}rest"), rest));
             extra.extend(embedded);
         }
-        object(&nodes[0])
+        Object::Node(node(&nodes[0]))
     }
 
     /// Steps 4 to 15 of Object to RDF: a value object.
-    fn literal(&mut self, mut item: Map<String, Value>, extra: &mut Vec<Triple>) -> Option<Term> {
+    fn literal(&mut self, mut item: Map<String, Value>, extra: &mut Vec<Triple>) -> Option<Object> {
         let value = item.remove("@value").unwrap_or(Value::Null);
         let mut datatype = match item.remove("@type") {
             Some(Value::String(t)) => Some(t),
@@ -394,41 +387,28 @@ impl Serializer<'_> {
             let language = language.as_deref().unwrap_or("").to_ascii_lowercase();
             match mode {
                 RdfDirection::I18nDatatype => {
-                    let dt = NamedNode::new_unchecked(format!("{I18N}{language}_{d}"));
-                    return Some(Literal::new_typed_literal(lexical, dt).into());
+                    let dt = format!("{I18N}{language}_{d}");
+                    return Some(Object::Literal(Literal::typed(lexical, dt)));
                 }
                 RdfDirection::CompoundLiteral => {
-                    let node = self.issuer.fresh();
-                    let s = subject(&node);
-                    extra.push((
-                        s.clone(),
-                        NamedNode::new_unchecked(format!("{RDF}value")),
-                        Literal::new_simple_literal(lexical).into(),
-                    ));
+                    let label = self.issuer.fresh();
+                    let s = node(&label);
+                    let plain = |v: String| Object::Literal(Literal::typed(v, XSD_STRING));
+                    extra.push((s.clone(), format!("{RDF}value"), plain(lexical)));
                     if !language.is_empty() {
-                        extra.push((
-                            s.clone(),
-                            NamedNode::new_unchecked(format!("{RDF}language")),
-                            Literal::new_simple_literal(language).into(),
-                        ));
+                        extra.push((s.clone(), format!("{RDF}language"), plain(language)));
                     }
-                    extra.push((
-                        s,
-                        NamedNode::new_unchecked(format!("{RDF}direction")),
-                        Literal::new_simple_literal(d.clone()).into(),
-                    ));
-                    return Some(object(&node));
+                    extra.push((s, format!("{RDF}direction"), plain(d.clone())));
+                    return Some(Object::Node(node(&label)));
                 }
             }
         }
         // 14
-        Some(match (language, datatype) {
-            (Some(l), _) => Literal::new_language_tagged_literal_unchecked(lexical, l).into(),
-            (None, Some(t)) => {
-                Literal::new_typed_literal(lexical, NamedNode::new_unchecked(t)).into()
-            }
-            (None, None) => Literal::new_simple_literal(lexical).into(),
-        })
+        Some(Object::Literal(match (language, datatype) {
+            (Some(l), _) => Literal::tagged(lexical, l),
+            (None, Some(t)) => Literal::typed(lexical, t),
+            (None, None) => Literal::typed(lexical, XSD_STRING),
+        }))
     }
 }
 
@@ -492,35 +472,37 @@ pub(crate) fn to_rdf(
     };
     for (graph_name, graph) in graphs {
         let graph_term = if graph_name == DEFAULT_GRAPH {
-            GraphName::DefaultGraph
+            None
         } else if !is_well_formed_node(&graph_name) {
             ser.dropped.push(dropped_iri(&graph_name));
             continue;
         } else {
-            match graph_name.strip_prefix("_:") {
-                Some(b) => BlankNode::new_unchecked(b).into(),
-                None => NamedNode::new_unchecked(graph_name.as_str()).into(),
-            }
+            Some(node(&graph_name))
         };
-        for (id, node) in graph {
+        let quad = |subject: Node, predicate: String, object: Object| Quad {
+            subject,
+            predicate,
+            object,
+            graph: graph_term.clone(),
+        };
+        for (id, entry) in graph {
             if !is_well_formed_node(&id) {
                 ser.dropped.push(dropped_iri(&id));
                 continue;
             }
-            let s = subject(&id);
-            for t in node.types {
+            let s = node(&id);
+            for t in entry.types {
                 if is_well_formed_node(&t) {
-                    out.push(Quad::new(
+                    out.push(quad(
                         s.clone(),
-                        NamedNode::new_unchecked(format!("{RDF}type")),
-                        object(&t),
-                        graph_term.clone(),
+                        format!("{RDF}type"),
+                        Object::Node(node(&t)),
                     ));
                 } else {
                     ser.dropped.push(dropped_iri(&t));
                 }
             }
-            for (property, items) in node.properties {
+            for (property, items) in entry.properties {
                 if is_blank(&property) {
                     // Generalized RDF (blank node predicates) is not produced.
                     if !items.is_empty() {
@@ -532,14 +514,13 @@ pub(crate) fn to_rdf(
                     ser.dropped.push(dropped_iri(&property));
                     continue;
                 }
-                let p = NamedNode::new_unchecked(property.as_str());
                 for item in items {
                     let mut extra = Vec::new();
                     if let Some(o) = ser.object(item, &mut extra) {
-                        out.push(Quad::new(s.clone(), p.clone(), o, graph_term.clone()));
+                        out.push(quad(s.clone(), property.clone(), o));
                     }
                     for (es, ep, eo) in extra {
-                        out.push(Quad::new(es, ep, eo, graph_term.clone()));
+                        out.push(quad(es, ep, eo));
                     }
                 }
             }

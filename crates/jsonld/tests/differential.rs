@@ -12,6 +12,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use badgesafe_jsonld::{PinnedLoader, Processor, canonicalize_quads};
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use serde_json::Value;
@@ -38,40 +40,6 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// oxrdf 0.3 (oxjsonld) → oxrdf 0.2 (rdf-canon).
-fn convert(q: &oxrdf::Quad) -> oxrdf02::Quad {
-    use oxrdf02 as old;
-    let subject: old::Subject = match &q.subject {
-        oxrdf::NamedOrBlankNode::NamedNode(n) => old::NamedNode::new_unchecked(n.as_str()).into(),
-        oxrdf::NamedOrBlankNode::BlankNode(b) => old::BlankNode::new_unchecked(b.as_str()).into(),
-    };
-    let object: old::Term = match &q.object {
-        oxrdf::Term::NamedNode(n) => old::NamedNode::new_unchecked(n.as_str()).into(),
-        oxrdf::Term::BlankNode(b) => old::BlankNode::new_unchecked(b.as_str()).into(),
-        oxrdf::Term::Literal(l) => match l.language() {
-            Some(lang) => {
-                old::Literal::new_language_tagged_literal_unchecked(l.value(), lang).into()
-            }
-            None => old::Literal::new_typed_literal(
-                l.value(),
-                old::NamedNode::new_unchecked(l.datatype().as_str()),
-            )
-            .into(),
-        },
-    };
-    let graph: old::GraphName = match &q.graph_name {
-        oxrdf::GraphName::NamedNode(n) => old::NamedNode::new_unchecked(n.as_str()).into(),
-        oxrdf::GraphName::BlankNode(b) => old::BlankNode::new_unchecked(b.as_str()).into(),
-        oxrdf::GraphName::DefaultGraph => old::GraphName::DefaultGraph,
-    };
-    old::Quad::new(
-        subject,
-        old::NamedNode::new_unchecked(q.predicate.as_str()),
-        object,
-        graph,
-    )
-}
-
 /// oxjsonld's canonical N-Quads, or its first error.
 fn reference(doc: &Value) -> Result<String, String> {
     let bytes = serde_json::to_vec(doc).map_err(|e| e.to_string())?;
@@ -86,7 +54,7 @@ fn reference(doc: &Value) -> Result<String, String> {
             None => Err(format!("unknown context {url}").into()),
         })
     {
-        quads.push(convert(&q.map_err(|e| e.to_string())?));
+        quads.push(common::from_oxrdf03(&q.map_err(|e| e.to_string())?));
     }
     canonicalize_quads(&quads).map_err(|e| e.to_string())
 }

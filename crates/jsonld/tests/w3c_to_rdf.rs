@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use badgesafe_jsonld::{
     Error, ErrorCode, Processor, RdfDirection, RemoteDocument, canonicalize_quads,
 };
@@ -39,12 +41,7 @@ fn load(url: &str) -> Result<RemoteDocument, Error> {
 }
 
 fn canonical_expected(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let quads: Vec<_> = oxttl::NQuadsParser::new()
-        .for_slice(&bytes)
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    canonicalize_quads(&quads).unwrap()
+    canonicalize_quads(&common::parse_nquads(path)).unwrap()
 }
 
 /// What one test did.
