@@ -184,7 +184,7 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
         domain: None,
         challenge: None,
     };
-    let signed = badgesafe_proof::sign(&cred, &opts, &signer).unwrap();
+    let signed = badgesafe_proof::sign(cred.clone(), &opts, &signer).unwrap();
     let f = fetcher();
     let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T00:00:00Z")
         .unwrap()

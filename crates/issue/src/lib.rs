@@ -261,7 +261,7 @@ impl Issuer {
                     challenge: None,
                 };
                 Ok(Signed::Json(badgesafe_proof::sign(
-                    &doc,
+                    doc,
                     &options,
                     &self.signer,
                 )?))

@@ -356,7 +356,7 @@ impl Serializer<'_> {
         let lexical = if datatype.as_deref() == Some("@json") {
             // 8
             datatype = Some(format!("{RDF}JSON"));
-            serde_json_canonicalizer::to_string(&value).ok()?
+            String::from_utf8(badgesafe_jcs::to_vec(&value)).ok()?
         } else {
             match value {
                 // 9

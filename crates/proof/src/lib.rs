@@ -27,9 +27,6 @@ pub enum Error {
     /// Canonicalization failed (undefined terms, unknown contexts, …).
     #[error(transparent)]
     Canonicalization(#[from] badgesafe_jsonld::Error),
-    /// JCS failed.
-    #[error("JSON canonicalization (JCS) failed: {0}")]
-    Jcs(String),
     /// The proof value does not decode.
     #[error("proofValue: {0}")]
     ProofValue(#[source] badgesafe_crypto::Error),
@@ -126,9 +123,10 @@ pub fn proofs(document: &Value) -> Vec<&Value> {
     }
 }
 
-/// Adds a proof to `document` (appending to any proofs it already has).
+/// Adds a proof to `document` (appending to any proofs it already has). The new proof covers
+/// the document without its earlier proofs.
 pub fn sign(
-    document: &Value,
+    document: Value,
     options: &ProofOptions,
     signer: &Ed25519Signer,
 ) -> Result<Value, Error> {
@@ -138,7 +136,10 @@ pub fn sign(
             options.suite.name()
         )));
     }
-    let obj = document.as_object().ok_or(Error::NotAnObject)?;
+    let Value::Object(mut secured) = document else {
+        return Err(Error::NotAnObject);
+    };
+    let obj = &secured;
     let mut proof = Map::new();
     proof.insert("type".into(), "DataIntegrityProof".into());
     proof.insert("cryptosuite".into(), options.suite.name().into());
@@ -176,7 +177,6 @@ pub fn sign(
         "proofValue".into(),
         badgesafe_crypto::encode_multibase_base58btc(&signature).into(),
     );
-    let mut secured = obj.clone();
     let all = match secured.remove("proof") {
         None => vec![Value::Object(proof)],
         Some(Value::Array(mut items)) => {
@@ -211,6 +211,19 @@ impl Covered<'_> {
             })
     }
 
+    fn jcs(&self) -> Vec<u8> {
+        let chained = self
+            .chained
+            .as_ref()
+            .map(|c| Value::Array(c.iter().map(|p| (*p).clone()).collect()));
+        let mut out = Vec::with_capacity(4096);
+        badgesafe_jcs::write_entries(
+            &mut out,
+            self.entries().chain(chained.as_ref().map(|c| ("proof", c))),
+        );
+        out
+    }
+
     fn to_value(&self) -> Value {
         let mut m: Map<String, Value> = self
             .entries()
@@ -223,34 +236,6 @@ impl Covered<'_> {
             );
         }
         Value::Object(m)
-    }
-}
-
-impl serde::Serialize for Covered<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        for (k, v) in self.entries() {
-            map.serialize_entry(k, v)?;
-        }
-        if let Some(chained) = &self.chained {
-            map.serialize_entry("proof", chained)?;
-        }
-        map.end()
-    }
-}
-
-/// A proof's options: the proof without `proofValue`.
-struct ProofConfig<'a>(&'a Map<String, Value>);
-
-impl serde::Serialize for ProofConfig<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        for (k, v) in self.0.iter().filter(|(k, _)| *k != "proofValue") {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
     }
 }
 
@@ -288,11 +273,15 @@ fn hash_covered(
         }
     }
     let (config_hash, doc_hash) = if suite.uses_jcs() {
-        let config_bytes = serde_json_canonicalizer::to_vec(&ProofConfig(proof))
-            .map_err(|e| Error::Jcs(e.to_string()))?;
-        let doc_bytes =
-            serde_json_canonicalizer::to_vec(covered).map_err(|e| Error::Jcs(e.to_string()))?;
-        (Sha256::digest(&config_bytes), Sha256::digest(&doc_bytes))
+        let mut config_bytes = Vec::with_capacity(512);
+        badgesafe_jcs::write_entries(
+            &mut config_bytes,
+            proof
+                .iter()
+                .filter(|(k, _)| *k != "proofValue")
+                .map(|(k, v)| (k.as_str(), v)),
+        );
+        (Sha256::digest(&config_bytes), Sha256::digest(covered.jcs()))
     } else {
         let ctx = covered
             .entries()

@@ -44,7 +44,7 @@ fn w3c_rdfc_vector_reproduces_hashes_and_proof_value() {
         data("vectors/w3c-vc-di-eddsa/eddsa-rdfc-2022/docHashDataInt.txt").trim()
     );
     let signed = sign(
-        &unsigned,
+        unsigned.clone(),
         &options(Suite::EddsaRdfc2022, W3C_VM, "2023-02-24T23:36:38Z"),
         &w3c_signer(),
     )
@@ -64,7 +64,7 @@ fn w3c_rdfc_vector_reproduces_hashes_and_proof_value() {
 fn w3c_jcs_vector_reproduces_proof_value() {
     let unsigned = json_file("vectors/w3c-vc-di-eddsa/unsigned.json");
     let signed = sign(
-        &unsigned,
+        unsigned.clone(),
         &options(Suite::EddsaJcs2022, W3C_VM, "2023-02-24T23:36:38Z"),
         &w3c_signer(),
     )
@@ -107,7 +107,7 @@ fn onedtech_ob30_and_clr_vectors_reproduce_proof_values() {
             opts["verificationMethod"].as_str().unwrap(),
             opts["created"].as_str().unwrap(),
         );
-        let signed = sign(&unsigned, &o, &signer).unwrap();
+        let signed = sign(unsigned.clone(), &o, &signer).unwrap();
         assert_eq!(
             signed["proof"][0]["proofValue"], keys["proofValue"],
             "{dir}"

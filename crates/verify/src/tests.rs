@@ -181,7 +181,7 @@ fn did_web_keys_are_resolved_skipped_offline_and_failed_when_unreachable() {
         domain: None,
         challenge: None,
     };
-    let signed = badgesafe_proof::sign(&cred, &opts, &signer).unwrap();
+    let signed = badgesafe_proof::sign(cred.clone(), &opts, &signer).unwrap();
     let bytes = serde_json::to_vec(&signed).unwrap();
     let r = verify_bytes(&bytes, &offline());
     assert_eq!(outcome(&r, "proof.1"), Outcome::Skipped);
