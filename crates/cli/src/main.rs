@@ -1,6 +1,7 @@
 //! `badgesafe`: the command line. Flag parsing, files and printing only; the work is in the
 //! library crates.
 
+mod bench;
 mod files;
 mod image;
 
@@ -96,6 +97,16 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Time signing and verification per suite on this machine (one thread) and print the
+    /// figures and the peak memory.
+    Bench {
+        /// Signatures and verifications per suite.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// An unsigned credential to use instead of the built-in sample.
+        #[arg(long)]
+        credential: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -150,6 +161,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Demo { dir, email } => demo(&dir, &email),
+        Command::Bench { count, credential } => {
+            let credential = match credential {
+                None => None,
+                Some(path) => {
+                    let bytes = files::read_input(&path)?;
+                    let mut doc: serde_json::Value = serde_json::from_slice(&bytes)
+                        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+                    if let Some(o) = doc.as_object_mut() {
+                        o.remove("proof");
+                    }
+                    Some(doc)
+                }
+            };
+            bench::run(count, credential.as_ref())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Issuer {
             command:
                 IssuerCommand::Init {
