@@ -110,6 +110,11 @@ pub enum Error {
     /// The embedded text is not UTF-8.
     #[error("the embedded credential is not UTF-8 text")]
     NotUtf8,
+    /// The image is too irregular to carry a credential that reads back reliably.
+    #[error(
+        "this {0} is too irregular to carry a credential that reads back unchanged; re-save it with an image editor"
+    )]
+    Unbakeable(&'static str),
 }
 
 /// Detects PNG or SVG from the first bytes.
@@ -140,11 +145,18 @@ pub fn unbake(bytes: &[u8]) -> Result<Option<Baked>, Error> {
 }
 
 /// Bakes `credential` (JSON or compact JWS) into a PNG or SVG, replacing any credential it had.
+///
+/// The result is unbaked again before it is returned: an image that would not give back exactly
+/// this credential, once, is refused instead of written.
 pub fn bake(image: &[u8], credential: &str) -> Result<Vec<u8>, Error> {
-    match sniff(image) {
-        Some(ImageFormat::Png) => bake_png(image, credential),
-        Some(ImageFormat::Svg) => bake_svg(image, credential),
-        None => Err(Error::NotAnImage("PNG or SVG")),
+    let (baked, kind) = match sniff(image) {
+        Some(ImageFormat::Png) => (bake_png(image, credential)?, "PNG"),
+        Some(ImageFormat::Svg) => (bake_svg(image, credential)?, "SVG"),
+        None => return Err(Error::NotAnImage("PNG or SVG")),
+    };
+    match unbake(&baked) {
+        Ok(Some(b)) if b.payload.as_str().trim() == credential.trim() => Ok(baked),
+        _ => Err(Error::Unbakeable(kind)),
     }
 }
 

@@ -17,8 +17,11 @@ struct Found {
 
 struct Scan {
     found: Vec<Found>,
-    /// Byte offset just after the root `<svg …>` start tag, and the start tag's text.
+    /// Byte offsets of the root `<svg …>` start tag.
     svg_start: Option<(usize, usize)>,
+    /// Whether the root start tag declares the `openbadges` prefix (to any namespace), as its
+    /// attributes parse; `None` when they do not parse.
+    root_declares_prefix: Option<bool>,
 }
 
 fn standard_of(ns: &str, local: &str) -> Option<Standard> {
@@ -35,13 +38,16 @@ fn svg_text(bytes: &[u8]) -> Result<&str, Error> {
         return Err(Error::ImageTooLarge(bytes.len()));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| Error::InvalidSvg("not UTF-8".into()))?;
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+    // All leading byte order marks: quick-xml skips one more without counting it in its
+    // positions, which would shift every span (found by the `bake_roundtrip` fuzz target).
+    Ok(text.trim_start_matches('\u{feff}'))
 }
 
 fn scan(text: &str) -> Result<Scan, Error> {
     let mut reader = NsReader::from_str(text);
     let mut found = Vec::new();
     let mut svg_start = None;
+    let mut root_declares_prefix = None;
     let mut depth = 0usize;
     // The element being collected: (standard, verify attribute, text, start offset, depth).
     let mut open: Option<(Standard, Option<String>, String, usize, usize)> = None;
@@ -50,6 +56,16 @@ fn scan(text: &str) -> Result<Scan, Error> {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let (ns, event) = match reader.read_resolved_event() {
             Ok((ResolveResult::Bound(n), event)) => (Some(n.0.to_owned()), event),
+            // `openbadges:` used without a declaration: read it as the badge namespace it
+            // obviously means, so that baking (which declares it) replaces it.
+            Ok((ResolveResult::Unknown(p), event)) if &*p == "openbadges" => {
+                let assertion = match &event {
+                    Event::Start(e) | Event::Empty(e) => e.local_name().as_ref() == "assertion",
+                    _ => false,
+                };
+                let ns = if assertion { NS_OB2 } else { NS_OB3 };
+                (Some(ns.to_owned()), event)
+            }
             Ok((_, event)) => (None, event),
             Err(e) => return Err(bad(e, reader.error_position())),
         };
@@ -67,6 +83,12 @@ fn scan(text: &str) -> Result<Scan, Error> {
                         return Err(Error::InvalidSvg("the <svg> element is empty".into()));
                     }
                     svg_start = Some((before, after));
+                    root_declares_prefix = e
+                        .attributes()
+                        .map(|a| a.map(|a| a.key.as_ref() == "xmlns:openbadges"))
+                        .collect::<Result<Vec<bool>, _>>()
+                        .ok()
+                        .map(|keys| keys.contains(&true));
                 }
                 let standard = ns.as_deref().and_then(|n| standard_of(n, local));
                 if let Some(standard) = standard
@@ -142,7 +164,11 @@ fn scan(text: &str) -> Result<Scan, Error> {
             "the document ends before its elements are closed (truncated)".into(),
         ));
     }
-    Ok(Scan { found, svg_start })
+    Ok(Scan {
+        found,
+        svg_start,
+        root_declares_prefix,
+    })
 }
 
 /// Extracts the credential from an SVG.
@@ -176,38 +202,31 @@ pub fn bake_svg(image: &[u8], credential: &str) -> Result<Vec<u8>, Error> {
     let Some((tag_start, tag_end)) = scan.svg_start else {
         return Err(Error::NotAnImage("SVG"));
     };
-    let start_tag = &text[tag_start..tag_end];
+    // The element always declares its namespace itself, so it means the same whatever the rest
+    // of the document binds; the root also gets the declaration, as in the specification's
+    // example, when it has none and its attributes parse.
     let declared = format!("xmlns:openbadges=\"{NS_OB3}\"");
-    let declared_sq = format!("xmlns:openbadges='{NS_OB3}'");
-    let has_right_binding = start_tag.contains(&declared) || start_tag.contains(&declared_sq);
-    let has_other_binding = !has_right_binding && start_tag.contains("xmlns:openbadges");
-    let element_ns = if has_other_binding {
-        format!(" {declared}")
-    } else {
-        String::new()
-    };
     let element = if credential.trim_start().starts_with('{') {
         format!(
-            "<openbadges:credential{element_ns}><![CDATA[{}]]></openbadges:credential>",
+            "<openbadges:credential {declared}><![CDATA[{}]]></openbadges:credential>",
             credential.replace("]]>", "]]]]><![CDATA[>")
         )
     } else {
         format!(
-            "<openbadges:credential{element_ns} verify=\"{}\"/>",
+            "<openbadges:credential {declared} verify=\"{}\"/>",
             quick_xml::escape::escape(credential.trim())
         )
     };
     let mut out = String::with_capacity(text.len() + element.len() + 64);
-    // The start tag, with the namespace declared on it when it is not bound at all.
-    if has_right_binding || has_other_binding {
-        out.push_str(&text[..tag_end]);
-    } else {
-        let close = start_tag.trim_end_matches('>');
+    let start_tag = &text[tag_start..tag_end];
+    if scan.root_declares_prefix == Some(false) && start_tag.ends_with('>') {
         out.push_str(&text[..tag_start]);
-        out.push_str(close);
+        out.push_str(start_tag.trim_end_matches('>'));
         out.push(' ');
         out.push_str(&declared);
         out.push('>');
+    } else {
+        out.push_str(&text[..tag_end]);
     }
     out.push_str(&element);
     let mut pos = tag_end;

@@ -108,6 +108,41 @@ fn svg_bake_round_trips_and_rebake_replaces() {
     );
 }
 
+/// Found by the `bake_roundtrip` fuzz target: a credential element whose `openbadges:` prefix
+/// was never declared became a second credential once baking declared the prefix.
+#[test]
+fn undeclared_openbadges_prefix_is_replaced_not_duplicated() {
+    let img = br#"<svg xmlns="http://www.w3.org/2000/svg"><openbadges:credential verify="old.jws.sig"></openbadges:credential><rect/></svg>"#;
+    assert_eq!(
+        unbake(img).unwrap().unwrap().payload,
+        Payload::Jws("old.jws.sig".into())
+    );
+    let baked = bake(img, r#"{"new":1}"#).unwrap();
+    let text = String::from_utf8(baked.clone()).unwrap();
+    assert_eq!(text.matches("<openbadges:credential").count(), 1, "{text}");
+    assert_eq!(
+        unbake(&baked).unwrap().unwrap().payload,
+        Payload::Json(r#"{"new":1}"#.into())
+    );
+}
+
+/// Found by the `bake_roundtrip` fuzz target: with two byte order marks, positions were off by
+/// three bytes and the namespace declaration landed inside an attribute.
+#[test]
+fn leading_byte_order_marks_do_not_shift_the_insertion() {
+    let img = "\u{feff}\u{feff}<svg xmlns=\"http://www.w3.org/2000/svg\" xml:space=\"preserve\"><rect/></svg>";
+    let baked = bake(img.as_bytes(), r#"{"a":1}"#).unwrap();
+    let text = String::from_utf8(baked.clone()).unwrap();
+    assert!(
+        text.contains(r#"xml:space="preserve" xmlns:openbadges="#),
+        "{text}"
+    );
+    assert_eq!(
+        unbake(&baked).unwrap().unwrap().payload,
+        Payload::Json(r#"{"a":1}"#.into())
+    );
+}
+
 #[test]
 fn two_credentials_are_refused() {
     let once = bake(&tiny_png(), r#"{"a":1}"#).unwrap();

@@ -138,6 +138,8 @@ pub(crate) struct ActiveContext {
     pub direction: Option<Direction>,
     pub terms: HashMap<Arc<str>, Arc<TermDef>>,
     pub previous: Option<Arc<ActiveContext>>,
+    /// Keyword-like terms (`@…`) that context definitions used and JSON-LD ignored.
+    pub reserved: Vec<String>,
 }
 
 fn next_id() -> u64 {
@@ -156,6 +158,7 @@ impl ActiveContext {
             direction: None,
             terms: HashMap::new(),
             previous: None,
+            reserved: Vec::new(),
         }
     }
 
@@ -659,6 +662,7 @@ impl Processor {
             ));
         } else if has_keyword_form(term) {
             // Reserved for future keywords: ignored.
+            active.reserved.push(term.to_owned());
             return Ok(());
         }
         // 6
@@ -745,6 +749,7 @@ impl Processor {
                 ));
             };
             if has_keyword_form(reverse) {
+                active.reserved.push(reverse.clone());
                 return Ok(());
             }
             let iri = self.expand_iri_defining(active, defs, reverse, false, true)?;
@@ -788,6 +793,7 @@ impl Processor {
                         ));
                     };
                     if !is_keyword(id) && has_keyword_form(id) {
+                        active.reserved.push(id.clone());
                         return Ok(());
                     }
                     let iri = self.expand_iri_defining(active, defs, id, false, true)?;

@@ -5,7 +5,7 @@
 
 use crate::code::ErrorCode;
 use crate::context::{ActiveContext, Container, TermDef, invalid};
-use crate::syntax::{is_absolute_iri, is_blank, is_keyword};
+use crate::syntax::{is_absolute_iri, is_blank, is_keyword, is_well_formed_language};
 use crate::{Dropped, Error, Processor};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -96,6 +96,18 @@ impl<'p> Expander<'p> {
         self.dropped.push(Dropped::Term(term.to_owned()));
     }
 
+    fn ignore(&mut self, what: String) {
+        self.dropped.push(Dropped::Ignored(what));
+    }
+
+    /// A context the document uses: the reserved terms its definitions ignored are dropped data.
+    fn using(&mut self, context: Arc<ActiveContext>) -> Arc<ActiveContext> {
+        for term in &context.reserved {
+            self.dropped.push(Dropped::ReservedTerm(term.clone()));
+        }
+        context
+    }
+
     fn base_url(&self) -> Option<&'p str> {
         self.processor.base.as_deref()
     }
@@ -174,11 +186,13 @@ impl<'p> Expander<'p> {
             // 4
             scalar => {
                 let Some(property) = active_property.filter(|p| *p != "@graph") else {
+                    self.ignore(format!("the free-floating value {scalar}"));
                     return Ok(Value::Null);
                 };
                 let context = match &property_def {
                     Some(def) if def.context.is_some() => {
-                        self.processor.scoped_context(active, def, true, true)?
+                        let c = self.processor.scoped_context(active, def, true, true)?;
+                        self.using(c)
                     }
                     _ => Arc::clone(active),
                 };
@@ -212,13 +226,15 @@ impl<'p> Expander<'p> {
         if let Some(def) = &property_def
             && def.context.is_some()
         {
-            active = self.processor.scoped_context(&active, def, true, true)?;
+            let c = self.processor.scoped_context(&active, def, true, true)?;
+            active = self.using(c);
         }
         // 9
         if let Some(local) = element.get("@context") {
-            active = self
+            let c = self
                 .processor
                 .document_context(&active, local, self.base_url())?;
+            active = self.using(c);
         }
         // 10
         let type_scoped = Arc::clone(&active);
@@ -238,7 +254,8 @@ impl<'p> Expander<'p> {
                 if let Some(def) = type_scoped.terms.get(term)
                     && def.context.is_some()
                 {
-                    active = self.processor.scoped_context(&active, def, false, false)?;
+                    let c = self.processor.scoped_context(&active, def, false, false)?;
+                    active = self.using(c);
                 }
             }
         }
@@ -288,6 +305,7 @@ impl<'p> Expander<'p> {
             let json = result.get("@type").and_then(Value::as_str) == Some("@json");
             if !json {
                 if value.is_null() || value.as_array().is_some_and(Vec::is_empty) {
+                    self.ignore("a value object whose @value is null".to_owned());
                     return Ok(Value::Null);
                 }
                 if !value.is_string() && result.contains_key("@language") {
@@ -329,20 +347,29 @@ impl<'p> Expander<'p> {
         }
         // 18
         if result.len() == 1 && result.contains_key("@language") {
+            self.ignore("an object with only @language".to_owned());
             return Ok(Value::Null);
         }
         Ok(self.drop_free_floating(Value::Object(result), active_property))
     }
 
     /// Step 19.
-    fn drop_free_floating(&self, result: Value, active_property: Option<&str>) -> Value {
+    fn drop_free_floating(&mut self, result: Value, active_property: Option<&str>) -> Value {
         if (active_property.is_none() || active_property == Some("@graph"))
             && let Value::Object(m) = &result
-            && (m.is_empty()
-                || m.contains_key("@value")
-                || m.contains_key("@list")
-                || (m.len() == 1 && m.contains_key("@id")))
         {
+            let what = if m.is_empty() {
+                "an empty object"
+            } else if m.contains_key("@value") {
+                "a free-floating value"
+            } else if m.contains_key("@list") {
+                "a free-floating list"
+            } else if m.len() == 1 && m.contains_key("@id") {
+                "a node with only an @id"
+            } else {
+                return result;
+            };
+            self.ignore(what.to_owned());
             return Value::Null;
         }
         result
@@ -431,7 +458,10 @@ impl<'p> Expander<'p> {
                         for s in strings {
                             match type_scoped.expand_iri(s, true, true) {
                                 Some(iri) => {
-                                    if !is_absolute_iri(&iri) && !is_blank(&iri) {
+                                    if !is_absolute_iri(&iri)
+                                        && !is_blank(&iri)
+                                        && !is_keyword(&iri)
+                                    {
                                         self.drop_term(s);
                                     }
                                     types.push(Value::String(iri.into_owned()));
@@ -498,7 +528,12 @@ impl<'p> Expander<'p> {
                         continue;
                     }
                     "@language" => match value {
-                        Value::String(s) => Value::String(s.to_ascii_lowercase()),
+                        Value::String(s) => {
+                            if !is_well_formed_language(s) {
+                                self.dropped.push(Dropped::InvalidLanguage(s.clone()));
+                            }
+                            Value::String(s.to_ascii_lowercase())
+                        }
                         other => {
                             return Err(invalid(
                                 ErrorCode::InvalidLanguageTaggedString,
@@ -531,6 +566,7 @@ impl<'p> Expander<'p> {
                     },
                     "@list" => {
                         if active_property.is_none() || active_property == Some("@graph") {
+                            self.ignore("a free-floating list".to_owned());
                             continue;
                         }
                         Value::Array(as_array(self.expand(
@@ -662,7 +698,8 @@ impl<'p> Expander<'p> {
             let nested_values = element.get(nesting_key).map(as_slice).unwrap_or(&[]);
             let nested_active = match active.terms.get(nesting_key).cloned() {
                 Some(def) if def.context.is_some() => {
-                    self.processor.scoped_context(active, &def, true, true)?
+                    let c = self.processor.scoped_context(active, &def, true, true)?;
+                    self.using(c)
                 }
                 _ => Arc::clone(active),
             };
@@ -716,6 +753,10 @@ impl<'p> Expander<'p> {
                     Value::String(s) => {
                         let mut v = Map::new();
                         v.insert("@value".to_owned(), Value::String(s.clone()));
+                        if !none && !is_well_formed_language(language) {
+                            self.dropped
+                                .push(Dropped::InvalidLanguage(language.clone()));
+                        }
                         if !none {
                             v.insert(
                                 "@language".to_owned(),
@@ -763,9 +804,11 @@ impl<'p> Expander<'p> {
                     && let Some(index_def) = map_context.terms.get(index.as_str()).cloned()
                     && index_def.context.is_some()
                 {
-                    map_context =
+                    // A type-scoped context, not propagated, as jsonld.js processes it.
+                    let c =
                         self.processor
-                            .scoped_context(&map_context, &index_def, false, true)?;
+                            .scoped_context(&map_context, &index_def, false, false)?;
+                    map_context = self.using(c);
                 }
             }
             let expanded_index = active

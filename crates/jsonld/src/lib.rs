@@ -49,7 +49,7 @@ pub enum Error {
         detail: String,
     },
     /// Terms, types, IRIs or language tags that JSON-LD would drop.
-    #[error("undefined terms or relative IRIs would be dropped: {}", .0.join(", "))]
+    #[error("JSON-LD would drop data that a signature must cover: {}", .0.join(", "))]
     UndefinedTerms(Vec<String>),
     /// The document is not a JSON object.
     #[error("not a JSON-LD document: {0}")]
@@ -70,7 +70,8 @@ impl Error {
     }
 }
 
-/// Something JSON-LD processing dropped from the document.
+/// Something JSON-LD processing dropped from the document. These are the cases jsonld.js
+/// refuses in its safe mode, which Data Integrity implementations use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dropped {
     /// A property, type or vocabulary value that no context defines.
@@ -81,15 +82,21 @@ pub enum Dropped {
     InvalidIri(String),
     /// A language tag that is not well-formed.
     InvalidLanguage(String),
+    /// A keyword-like term (`@…`) that a context defines or uses; JSON-LD ignores it.
+    ReservedTerm(String),
+    /// Something that no triple can hold: a value, list or node outside any node, an empty
+    /// object, a `null` `@value`.
+    Ignored(String),
+    /// The base direction of a string, which RDF does not carry without `rdfDirection`.
+    Direction(String),
 }
 
 impl Dropped {
-    fn raw(&self) -> &str {
+    /// What deduplicates reports: the same IRI-like string counts once, whatever the reason.
+    fn key(&self) -> (u8, String) {
         match self {
-            Dropped::Term(s)
-            | Dropped::RelativeIri(s)
-            | Dropped::InvalidIri(s)
-            | Dropped::InvalidLanguage(s) => s,
+            Dropped::Term(s) | Dropped::RelativeIri(s) | Dropped::InvalidIri(s) => (0, s.clone()),
+            other => (1, other.to_string()),
         }
     }
 }
@@ -101,6 +108,9 @@ impl std::fmt::Display for Dropped {
             Dropped::RelativeIri(i) => write!(f, "relative IRI {i:?}"),
             Dropped::InvalidIri(i) => write!(f, "invalid IRI {i:?}"),
             Dropped::InvalidLanguage(l) => write!(f, "invalid language tag {l:?}"),
+            Dropped::ReservedTerm(t) => write!(f, "reserved term {t:?} in a context"),
+            Dropped::Ignored(what) => f.write_str(what),
+            Dropped::Direction(text) => write!(f, "the base direction of {text:?}"),
         }
     }
 }
@@ -282,7 +292,7 @@ impl Processor {
         let mut dropped = expander.into_dropped();
         let quads = rdf::to_rdf(expanded, self.rdf_direction, &mut dropped)?;
         let mut seen = std::collections::HashSet::new();
-        dropped.retain(|d| !d.raw().is_empty() && seen.insert(d.raw().to_owned()));
+        dropped.retain(|d| seen.insert(d.key()));
         Ok(Rdf { quads, dropped })
     }
 

@@ -264,9 +264,6 @@ fn iri(s: impl Into<String>) -> Object {
 }
 
 fn dropped_iri(s: &str) -> Dropped {
-    if s == NULL_ID {
-        return Dropped::Term(String::new());
-    }
     if is_absolute_iri(s) {
         Dropped::InvalidIri(s.to_owned())
     } else {
@@ -280,6 +277,15 @@ struct Serializer<'a> {
     dropped: &'a mut Vec<Dropped>,
 }
 
+impl Serializer<'_> {
+    /// Notes an IRI that is dropped; nodes whose `@id` expansion dropped were noted already.
+    fn drop_iri(&mut self, s: &str) {
+        if s != NULL_ID {
+            self.dropped.push(dropped_iri(s));
+        }
+    }
+}
+
 /// `(subject, predicate, object)` in the graph being written.
 type Triple = (Node, String, Object);
 
@@ -291,7 +297,7 @@ impl Serializer<'_> {
                 if is_well_formed_node(&id) {
                     Some(Object::Node(node(&id)))
                 } else {
-                    self.dropped.push(dropped_iri(&id));
+                    self.drop_iri(&id);
                     None
                 }
             }
@@ -343,7 +349,7 @@ impl Serializer<'_> {
             && t != "@json"
             && !is_well_formed_iri(t)
         {
-            self.dropped.push(dropped_iri(t));
+            self.drop_iri(t);
             return None;
         }
         // 7
@@ -402,6 +408,9 @@ impl Serializer<'_> {
                     return Some(Object::Node(node(&label)));
                 }
             }
+        }
+        if direction.is_some() {
+            self.dropped.push(Dropped::Direction(lexical.clone()));
         }
         // 14
         Some(Object::Literal(match (language, datatype) {
@@ -464,6 +473,40 @@ pub(crate) fn to_rdf(
         None,
     )?;
     let NodeMap { graphs, issuer } = map;
+    // A node with neither types nor properties that nothing refers to (a node with only an
+    // @id inside a graph container, say) leaves no trace in the RDF: its @id is dropped.
+    let mut referenced: std::collections::HashSet<&str> =
+        graphs.keys().map(String::as_str).collect();
+    fn refer<'a>(item: &'a Item, referenced: &mut std::collections::HashSet<&'a str>) {
+        match item {
+            Item::Node(id) => {
+                referenced.insert(id);
+            }
+            Item::List(items) => items.iter().for_each(|i| refer(i, referenced)),
+            Item::Value(_) => {}
+        }
+    }
+    for graph in graphs.values() {
+        for entry in graph.values() {
+            entry.types.iter().for_each(|t| {
+                referenced.insert(t);
+            });
+            for items in entry.properties.values() {
+                items.iter().for_each(|i| refer(i, &mut referenced));
+            }
+        }
+    }
+    for graph in graphs.values() {
+        for (id, entry) in graph {
+            if entry.types.is_empty()
+                && entry.properties.is_empty()
+                && id != NULL_ID
+                && !referenced.contains(id.as_str())
+            {
+                dropped.push(Dropped::Ignored("a node with only an @id".to_owned()));
+            }
+        }
+    }
     let mut out = Vec::new();
     let mut ser = Serializer {
         issuer,
@@ -474,7 +517,7 @@ pub(crate) fn to_rdf(
         let graph_term = if graph_name == DEFAULT_GRAPH {
             None
         } else if !is_well_formed_node(&graph_name) {
-            ser.dropped.push(dropped_iri(&graph_name));
+            ser.drop_iri(&graph_name);
             continue;
         } else {
             Some(node(&graph_name))
@@ -487,7 +530,7 @@ pub(crate) fn to_rdf(
         };
         for (id, entry) in graph {
             if !is_well_formed_node(&id) {
-                ser.dropped.push(dropped_iri(&id));
+                ser.drop_iri(&id);
                 continue;
             }
             let s = node(&id);
@@ -499,7 +542,7 @@ pub(crate) fn to_rdf(
                         Object::Node(node(&t)),
                     ));
                 } else {
-                    ser.dropped.push(dropped_iri(&t));
+                    ser.drop_iri(&t);
                 }
             }
             for (property, items) in entry.properties {
@@ -511,7 +554,7 @@ pub(crate) fn to_rdf(
                     continue;
                 }
                 if !is_well_formed_iri(&property) {
-                    ser.dropped.push(dropped_iri(&property));
+                    ser.drop_iri(&property);
                     continue;
                 }
                 for item in items {

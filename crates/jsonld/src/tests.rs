@@ -120,7 +120,8 @@ fn a_null_context_resets_and_what_it_leaves_undefined_is_named() {
     assert!(to_rdf(&ok).is_ok());
     let cleared = json!({"@context": [{"a": "https://example.com/a"}, null], "a": 1});
     match to_rdf(&cleared) {
-        Err(Error::UndefinedTerms(terms)) => assert_eq!(terms, ["a"]),
+        // The node is then empty, which jsonld.js's safe mode refuses as well.
+        Err(Error::UndefinedTerms(terms)) => assert_eq!(terms, ["a", "an empty object"]),
         other => panic!("expected undefined terms, got {other:?}"),
     }
     let reset = json!({
@@ -240,4 +241,68 @@ fn language_tags_are_lowercased_as_jsonld_js_does() {
     unsigned.as_object_mut().unwrap().remove("proof");
     let canon = canonicalize(&unsigned).unwrap();
     assert!(canon.contains("\"Teamwork Badge\"@en-us"), "{canon}");
+}
+
+/// Found by the `jsonld_vs_oxjsonld` fuzz target, where oxjsonld 0.2.7 gives `base-foo`: values
+/// of an index map are expanded "from a map" (Expansion step 13.8.3.6), so they keep the scoped
+/// context of the type that holds them. jsonld.js 9.0.0 gives `inner-foo` too.
+#[test]
+fn index_map_values_keep_the_enclosing_type_scoped_context() {
+    let doc = json!({
+        "@context": {
+            "@vocab": "http://example/",
+            "prop": {"@container": "@index"},
+            "foo": "http://example/base-foo",
+            "Outer": {"@context": {"prop": {"@id": "http://example/outer-prop", "@container": "@type"}}},
+            "Inner": {"@context": {"foo": "http://example/inner-foo"}}
+        },
+        "@type": "Outer",
+        "prop": {"Inner": {"prop": {"index": {"@id": "http://example/inner-with-index", "foo": "v"}}}}
+    });
+    let canon = canonicalize(&doc).unwrap();
+    assert!(
+        canon.contains("<http://example/inner-with-index> <http://example/inner-foo> \"v\""),
+        "{canon}"
+    );
+}
+
+/// The cases jsonld.js's safe mode refuses, which Data Integrity signers and verifiers use.
+#[test]
+fn what_jsonld_js_safe_mode_refuses_is_refused() {
+    let v2 = "https://www.w3.org/ns/credentials/v2";
+    let cases = [
+        (
+            json!({"@context": v2, "type": "VerifiableCredential",
+                   "name": {"@value": "مرحبا", "@language": "ar", "@direction": "rtl"}}),
+            "the base direction of \"مرحبا\"",
+        ),
+        (
+            json!({"@context": [v2, {"@foo": "https://example.com/foo"}], "type": "VerifiableCredential"}),
+            "reserved term \"@foo\" in a context",
+        ),
+        (
+            json!({"@context": v2, "type": "VerifiableCredential", "name": {"@value": null}}),
+            "a value object whose @value is null",
+        ),
+        (
+            json!({"@context": v2, "@graph": [{"id": "urn:x:1"}, "loose"]}),
+            "a node with only an @id",
+        ),
+        (
+            json!({"https://example.com/label": {"@value": "x", "@language": ""}}),
+            "invalid language tag \"\"",
+        ),
+        (
+            json!({"@id": "", "@type": "https://example.com/T"}),
+            "relative IRI \"\"",
+        ),
+    ];
+    for (doc, want) in cases {
+        match to_rdf(&doc) {
+            Err(Error::UndefinedTerms(items)) => {
+                assert!(items.iter().any(|i| i == want), "{want} not in {items:?}");
+            }
+            other => panic!("{doc}: expected {want}, got {other:?}"),
+        }
+    }
 }

@@ -1,0 +1,99 @@
+//! Differential: where badgesafe's processor drops nothing and oxjsonld also succeeds, both
+//! give the same canonical N-Quads. Not compared: oxjsonld errors (it refuses some valid
+//! documents, see crates/jsonld/tests/differential.rs) and IRIs with dot segments, which oxjsonld
+//! does not remove from a base IRI as RFC 3986 asks (W3C toRdf #te091, #t0122, #t0123), and
+//! documents with `@type` maps, where oxjsonld drops the type-scoped context of index map
+//! values that jsonld.js and badgesafe keep (crates/jsonld/src/tests.rs).
+#![no_main]
+
+use badgesafe_jsonld::{Literal, Node, Object, PinnedLoader, Processor, Quad};
+use libfuzzer_sys::fuzz_target;
+use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+
+fn node(n: &oxrdf::NamedOrBlankNode) -> Node {
+    match n {
+        oxrdf::NamedOrBlankNode::NamedNode(x) => Node::Iri(x.as_str().to_owned()),
+        oxrdf::NamedOrBlankNode::BlankNode(b) => Node::Blank(b.as_str().to_owned()),
+    }
+}
+
+fn convert(q: &oxrdf::Quad) -> Quad {
+    let object = match &q.object {
+        oxrdf::Term::NamedNode(x) => Object::Node(Node::Iri(x.as_str().to_owned())),
+        oxrdf::Term::BlankNode(b) => Object::Node(Node::Blank(b.as_str().to_owned())),
+        oxrdf::Term::Literal(l) => Object::Literal(match l.language() {
+            Some(lang) => Literal::tagged(l.value(), lang),
+            None => Literal::typed(l.value(), l.datatype().as_str()),
+        }),
+    };
+    let graph = match &q.graph_name {
+        oxrdf::GraphName::NamedNode(x) => Some(Node::Iri(x.as_str().to_owned())),
+        oxrdf::GraphName::BlankNode(b) => Some(Node::Blank(b.as_str().to_owned())),
+        oxrdf::GraphName::DefaultGraph => None,
+    };
+    Quad {
+        subject: node(&q.subject),
+        predicate: q.predicate.as_str().to_owned(),
+        object,
+        graph,
+    }
+}
+
+fn has_type_map(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Object(m) => m.iter().any(|(k, v)| {
+            (k == "@container"
+                && (v == "@type" || v.as_array().is_some_and(|a| a.iter().any(|x| x == "@type"))))
+                || has_type_map(v)
+        }),
+        serde_json::Value::Array(items) => items.iter().any(has_type_map),
+        _ => false,
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    if has_type_map(&doc) {
+        return;
+    }
+    let Ok(ours) = Processor::new(PinnedLoader).to_rdf(&doc) else {
+        return;
+    };
+    if !ours.dropped.is_empty() {
+        return;
+    }
+    let mut theirs = Vec::new();
+    for q in JsonLdParser::new()
+        .for_slice(data)
+        .with_load_document_callback(|url, _| match badgesafe_contexts::get(url) {
+            Some(c) => Ok(JsonLdRemoteDocument {
+                document: c.body.as_bytes().to_vec(),
+                document_url: c.url.to_owned(),
+            }),
+            None => Err(format!("unknown context {url}").into()),
+        })
+    {
+        match q {
+            Ok(q) => theirs.push(convert(&q)),
+            Err(_) => return,
+        }
+    }
+    let dotted = |q: &Quad| {
+        let iri = |n: &Node| matches!(n, Node::Iri(i) if i.contains("/./") || i.contains("/../"));
+        iri(&q.subject)
+            || matches!(&q.object, Object::Node(n) if iri(n))
+            || q.graph.as_ref().is_some_and(iri)
+    };
+    if theirs.iter().any(dotted) {
+        return;
+    }
+    let (Ok(a), Ok(b)) = (
+        badgesafe_jsonld::canonicalize_quads(&ours.quads),
+        badgesafe_jsonld::canonicalize_quads(&theirs),
+    ) else {
+        return;
+    };
+    assert_eq!(a, b, "badgesafe and oxjsonld disagree");
+});
