@@ -166,7 +166,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
                 Some(path) => {
                     let bytes = files::read_input(&path)?;
-                    let mut doc: serde_json::Value = serde_json::from_slice(&bytes)
+                    let mut doc = badgesafe_jcs::from_slice_strict(&bytes)
                         .with_context(|| format!("{} is not valid JSON", path.display()))?;
                     if let Some(o) = doc.as_object_mut() {
                         o.remove("proof");
@@ -219,7 +219,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let issuer = files::load_issuer(&issuer)?;
             let bytes = files::read_input(&credential)?;
-            let doc: serde_json::Value = serde_json::from_slice(&bytes)
+            let doc = badgesafe_jcs::from_slice_strict(&bytes)
                 .with_context(|| format!("{} is not valid JSON", credential.display()))?;
             let format = match (suite, jwt_alg) {
                 (Suite::Rdfc, _) => Format::Rdfc,

@@ -12,7 +12,97 @@
 //! nearest double, as `JSON.parse` does, so that every JCS implementation hashes the same bytes.
 //! Tested against `serde_json_canonicalizer` on every fixture and on RFC 8785's number table.
 
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+/// Parses JSON as I-JSON (RFC 7493) asks: an object may not repeat a key. `serde_json` alone
+/// keeps the last of repeated keys silently, while other parsers keep the first; a signed
+/// document must mean the same to all of them, so repetition is refused, naming the key.
+pub fn from_slice_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let Strict(value) = Strict::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
+/// [`from_slice_strict`] for text.
+pub fn from_str_strict(text: &str) -> Result<Value, serde_json::Error> {
+    from_slice_strict(text.as_bytes())
+}
+
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Strict;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Strict, E> {
+        Ok(Strict(Value::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Strict, E> {
+        Ok(Strict(Value::Number(v.into())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Strict, E> {
+        Ok(Strict(Value::Number(v.into())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Strict, E> {
+        Number::from_f64(v)
+            .map(|n| Strict(Value::Number(n)))
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Strict, E> {
+        Ok(Strict(Value::String(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Strict, E> {
+        Ok(Strict(Value::Null))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Strict, E> {
+        Ok(Strict(Value::Null))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Strict(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Strict(Value::Object(out)))
+    }
+}
 
 /// The JCS form of `value`.
 pub fn to_vec(value: &Value) -> Vec<u8> {
@@ -180,6 +270,21 @@ mod tests {
             let v = serde_json::Number::from_f64(f).map(Value::Number).unwrap();
             assert_eq!(jcs(&v), want, "{bits:#x}");
         }
+    }
+
+    #[test]
+    fn strict_parsing_refuses_repeated_keys_and_keeps_everything_else() {
+        let err = super::from_str_strict(r#"{"a": 1, "b": {"c": 2, "c": 3}}"#).unwrap_err();
+        assert!(err.to_string().contains("\"c\" appears twice"), "{err}");
+        let text = r#"{"a": [1, -2, 3.5, 1e300, true, null, "x\u00e9"], "b": {"c": {}}}"#;
+        let strict = super::from_str_strict(text).unwrap();
+        let plain: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(strict, plain);
+        assert!(super::from_str_strict("{} trailing").is_err());
+        assert!(
+            super::from_str_strict(&"[".repeat(200)).is_err(),
+            "the recursion limit holds"
+        );
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn decode(compact: &str) -> Result<Jws, Error> {
             .map_err(|_| Error::Base64 { part })
     };
     let json = |part: &'static str, bytes: &[u8]| -> Result<Value, Error> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        let v: Value = badgesafe_jcs::from_slice_strict(bytes).map_err(|e| Error::Json {
             part,
             reason: e.to_string(),
         })?;

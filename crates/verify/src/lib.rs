@@ -137,7 +137,7 @@ fn verify_text(text: &str, opts: &Options<'_>, report: &mut Report) {
         );
         return;
     }
-    let doc: Value = match serde_json::from_str(trimmed) {
+    let doc: Value = match badgesafe_jcs::from_str_strict(trimmed) {
         Ok(v) => v,
         Err(e) => {
             if report.checks.is_empty() {

@@ -9,7 +9,7 @@ use serde_json::Value;
 pub(crate) fn verify_ob2_payload(payload: &Payload, opts: &Options<'_>, report: &mut Report) {
     match payload {
         Payload::Jws(jws) => verify_signed(jws, opts, report),
-        Payload::Json(text) => match serde_json::from_str::<Value>(text) {
+        Payload::Json(text) => match badgesafe_jcs::from_str_strict(text) {
             Ok(doc) => verify_ob2_json(&doc, opts, report),
             Err(e) => report.fail(
                 "format.json",

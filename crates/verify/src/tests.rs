@@ -441,6 +441,27 @@ fn hostile_inputs_give_reports_not_panics() {
     }
 }
 
+/// A signed credential with a key repeated: parsers disagree on which value counts, so the
+/// credential is refused before anything is checked, naming the key.
+#[test]
+fn repeated_keys_are_refused() {
+    let text = String::from_utf8(read("samples/1edtech-validator/ob30/simple.json")).unwrap();
+    assert!(verify_bytes(text.as_bytes(), &offline()).verified);
+    let twice = text.replacen("\"name\"", "\"name\": \"Forged\", \"name\"", 1);
+    let r = verify_bytes(twice.as_bytes(), &offline());
+    assert!(!r.verified);
+    let fail = r
+        .checks
+        .iter()
+        .find(|c| c.outcome == Outcome::Failed)
+        .unwrap();
+    assert!(
+        fail.detail.contains("\"name\" appears twice"),
+        "{}",
+        r.to_text()
+    );
+}
+
 #[test]
 fn report_serializes_as_the_cli_promises() {
     let r = verify_bytes(
