@@ -6,38 +6,13 @@
 //! values that jsonld.js and badgesafe keep (crates/jsonld/src/tests.rs).
 #![no_main]
 
-use badgesafe_jsonld::{Literal, Node, Object, PinnedLoader, Processor, Quad};
+use badgesafe_jsonld::{Node, Object, PinnedLoader, Processor, Quad};
 use libfuzzer_sys::fuzz_target;
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 
-fn node(n: &oxrdf::NamedOrBlankNode) -> Node {
-    match n {
-        oxrdf::NamedOrBlankNode::NamedNode(x) => Node::Iri(x.as_str().to_owned()),
-        oxrdf::NamedOrBlankNode::BlankNode(b) => Node::Blank(b.as_str().to_owned()),
-    }
-}
-
-fn convert(q: &oxrdf::Quad) -> Quad {
-    let object = match &q.object {
-        oxrdf::Term::NamedNode(x) => Object::Node(Node::Iri(x.as_str().to_owned())),
-        oxrdf::Term::BlankNode(b) => Object::Node(Node::Blank(b.as_str().to_owned())),
-        oxrdf::Term::Literal(l) => Object::Literal(match l.language() {
-            Some(lang) => Literal::tagged(l.value(), lang),
-            None => Literal::typed(l.value(), l.datatype().as_str()),
-        }),
-    };
-    let graph = match &q.graph_name {
-        oxrdf::GraphName::NamedNode(x) => Some(Node::Iri(x.as_str().to_owned())),
-        oxrdf::GraphName::BlankNode(b) => Some(Node::Blank(b.as_str().to_owned())),
-        oxrdf::GraphName::DefaultGraph => None,
-    };
-    Quad {
-        subject: node(&q.subject),
-        predicate: q.predicate.as_str().to_owned(),
-        object,
-        graph,
-    }
-}
+// The conversions the JSON-LD differential tests use.
+#[path = "../../crates/jsonld/tests/common/mod.rs"]
+mod common;
 
 fn has_type_map(v: &serde_json::Value) -> bool {
     match v {
@@ -80,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
         })
     {
         match q {
-            Ok(q) => theirs.push(convert(&q)),
+            Ok(q) => theirs.push(common::from_oxrdf03(&q)),
             Err(_) => return,
         }
     }

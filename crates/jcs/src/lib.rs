@@ -115,8 +115,13 @@ pub fn to_vec(value: &Value) -> Vec<u8> {
 pub fn write_entries<'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a str, &'a Value)>) {
     let mut entries: Vec<(&str, &Value)> = entries.collect();
     entries.sort_by(|a, b| utf16_cmp(a.0, b.0));
+    write_members(out, entries.into_iter());
+}
+
+/// `{"k":v,…}` with the members in the order given.
+fn write_members<'a>(out: &mut Vec<u8>, members: impl Iterator<Item = (&'a str, &'a Value)>) {
     out.push(b'{');
-    for (i, (k, v)) in entries.into_iter().enumerate() {
+    for (i, (k, v)) in members.enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -136,21 +141,12 @@ fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
-    let reorder = map.keys().any(|k| k.chars().any(|c| c >= '\u{E000}'));
-    if reorder {
-        write_entries(out, map.iter().map(|(k, v)| (k.as_str(), v)));
-        return;
+    let members = map.iter().map(|(k, v)| (k.as_str(), v));
+    if map.keys().any(|k| k.chars().any(|c| c >= '\u{E000}')) {
+        write_entries(out, members);
+    } else {
+        write_members(out, members);
     }
-    out.push(b'{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_string(out, k);
-        out.push(b':');
-        write_value(out, v);
-    }
-    out.push(b'}');
 }
 
 pub fn write_value(out: &mut Vec<u8>, value: &Value) {
