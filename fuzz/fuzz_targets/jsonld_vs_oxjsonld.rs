@@ -3,7 +3,9 @@
 //! documents, see crates/jsonld/tests/differential.rs) and IRIs with dot segments, which oxjsonld
 //! does not remove from a base IRI as RFC 3986 asks (W3C toRdf #te091, #t0122, #t0123), and
 //! documents with `@type` maps, where oxjsonld drops the type-scoped context of index map
-//! values that jsonld.js and badgesafe keep (crates/jsonld/src/tests.rs).
+//! values that jsonld.js and badgesafe keep (crates/jsonld/src/tests.rs), and documents
+//! naming blank nodes themselves (`_:…`), whose unusual labels oxjsonld drops and jsonld.js
+//! keeps. `fuzz/compare-with-jsonld-js` is the reference comparison.
 #![no_main]
 
 use badgesafe_jsonld::{Node, Object, PinnedLoader, Processor, Quad};
@@ -30,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    if has_type_map(&doc) {
+    if has_type_map(&doc) || data.windows(3).any(|w| w == b"\"_:") {
         return;
     }
     let Ok(ours) = Processor::new(PinnedLoader).to_rdf(&doc) else {
