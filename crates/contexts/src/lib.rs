@@ -2,7 +2,12 @@
 //!
 //! Contexts are never fetched at run time: a document that names a context outside this set
 //! cannot be processed. Every file is pinned by its SHA-256, and a test checks the pins.
-//! The files come from `shared/data/contexts` (see its MANIFEST for source and licence).
+//! The files come from `shared/data/contexts` (see its MANIFEST for source and licence), except
+//! the older Blockcerts contexts (`w3id.org/blockcerts/v2`, `v3`, `v3.0-beta`, `v3.1`), which
+//! come from the PyPI package `cert-schema` 3.10.0 (`cert_schema/{2.0,3.0,3.0-beta,3.1}/context.json`,
+//! MIT, licence in `data/w3id.org/blockcerts/LICENSE-cert-schema`); its `3.2/context.json` is
+//! byte-identical to the `shared/data` copy. They let badgesafe read Blockcerts v2
+//! (MerkleProof2017) and v3 credentials.
 
 /// One pinned context document.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +56,26 @@ pub static CONTEXTS: &[Context] = &[
         url: "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
         sha256: "146f85aa16effd7ca1da8056eb443f53ce1eca8a34186cb062832c0a97d889c3",
         body: include_str!("../data/purl.imsglobal.org/spec/ob/v3p0/extensions.json"),
+    },
+    Context {
+        url: "https://w3id.org/blockcerts/v2",
+        sha256: "9aeb82c65913f2b727170778a81b9f882254b12d4b66c7aca1c8ee4765d4fc57",
+        body: include_str!("../data/w3id.org/blockcerts/v2.json"),
+    },
+    Context {
+        url: "https://w3id.org/blockcerts/v3",
+        sha256: "7b5a4f9771640918b6e3169af29374b38a9f914dcfed77675db7944c8f1a1152",
+        body: include_str!("../data/w3id.org/blockcerts/v3.json"),
+    },
+    Context {
+        url: "https://w3id.org/blockcerts/v3.0-beta",
+        sha256: "23caf3aaa35cefdf6444550bb39edb1eaf2d12d2d0128aab56322ad6a592e2b7",
+        body: include_str!("../data/w3id.org/blockcerts/v3.0-beta.json"),
+    },
+    Context {
+        url: "https://w3id.org/blockcerts/v3.1",
+        sha256: "2fc073679f0e05bba5984a3110c0bfcfbc9401c2a5874115e9a9bb12204001f3",
+        body: include_str!("../data/w3id.org/blockcerts/v3.1.json"),
     },
     Context {
         url: "https://w3id.org/blockcerts/v3.2",
@@ -146,6 +171,22 @@ pub static CONTEXTS: &[Context] = &[
 
 /// URLs that serve the same document as a pinned one (alias, pinned target).
 pub static ALIASES: &[(&str, &str)] = &[
+    (
+        "https://w3id.org/blockcerts/schema/2.0/context.json",
+        "https://w3id.org/blockcerts/v2",
+    ),
+    (
+        "https://w3id.org/blockcerts/schema/3.0/context.json",
+        "https://w3id.org/blockcerts/v3",
+    ),
+    (
+        "https://w3id.org/blockcerts/schema/3.1/context.json",
+        "https://w3id.org/blockcerts/v3.1",
+    ),
+    (
+        "https://w3id.org/blockcerts/schema/3.2/context.json",
+        "https://w3id.org/blockcerts/v3.2",
+    ),
     (
         "https://purl.imsglobal.org/spec/ob/v3p0/context/ob_v3p0.jsonld",
         "https://purl.imsglobal.org/spec/ob/v3p0/context.json",

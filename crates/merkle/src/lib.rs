@@ -153,8 +153,14 @@ mod tests {
             tree.root(),
             h("550484fb5ab80be03e458fb834a9b136c512232b20b05385d3156c7a5bd975f7")
         );
-        assert_eq!(tree.proof(0).unwrap(), vec![Step::Right(l1), Step::Right(l2)]);
-        assert_eq!(tree.proof(1).unwrap(), vec![Step::Left(l0), Step::Right(l2)]);
+        assert_eq!(
+            tree.proof(0).unwrap(),
+            vec![Step::Right(l1), Step::Right(l2)]
+        );
+        assert_eq!(
+            tree.proof(1).unwrap(),
+            vec![Step::Left(l0), Step::Right(l2)]
+        );
         assert_eq!(tree.proof(2).unwrap(), vec![Step::Left(parent(&l0, &l1))]);
     }
 
