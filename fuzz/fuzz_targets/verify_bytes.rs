@@ -9,6 +9,8 @@ fuzz_target!(|data: &[u8]| {
         fetcher: None,
         now: chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
         recipient_email: Some("student@example.org"),
+        rpc: &[],
+        confirmations: 1,
     };
     let report = badgesafe_verify::verify_bytes(data, &opts);
     let json = serde_json::to_value(&report).expect("reports serialize");

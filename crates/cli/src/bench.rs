@@ -78,6 +78,8 @@ pub(crate) fn run(count: usize, credential: Option<&Value>) -> Result<()> {
         fetcher: None,
         now,
         recipient_email: None,
+        rpc: &[],
+        confirmations: 1,
     };
     println!(
         "{:<18} {:>10} {:>10} {:>10}   {:>10} {:>10} {:>10}",

@@ -282,6 +282,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fetcher: if offline { None } else { Some(&fetcher) },
                 now,
                 recipient_email: recipient.as_deref(),
+                rpc: &[],
+                confirmations: 1,
             };
             // Unreadable input is a usage error (exit 2), checked before anything is verified.
             let inputs: Vec<(PathBuf, Vec<u8>)> = paths
@@ -382,6 +384,8 @@ fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
         fetcher: None,
         now,
         recipient_email: Some(email),
+        rpc: &[],
+        confirmations: 1,
     };
     let report = badgesafe_verify::verify_bytes(&baked, &opts);
     println!("\nVerifying {}:", png_path.display());

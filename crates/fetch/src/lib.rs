@@ -1,11 +1,16 @@
-//! HTTP(S) for the verifier: DID documents, keys, status lists, OB 2.0 hosted objects.
+//! HTTP(S) for the verifier and the ledgers: DID documents, keys, status lists, OB 2.0 hosted
+//! objects, and Ethereum JSON-RPC ([`HttpRpc`]).
 //!
 //! Every request has a timeout and a size limit. Only `https://` is fetched, except plain
 //! `http://` to a loopback host (`localhost`, `127.0.0.1`, `[::1]`) for development and tests,
 //! or anywhere when the caller allows it (OB 2.0 issuers from before HTTPS was common).
 //! Redirects are followed by hand (at most [`MAX_REDIRECTS`]) so each hop passes the same rule.
 
-use std::time::Duration;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// Redirect hops followed at most.
 pub const MAX_REDIRECTS: usize = 5;
@@ -131,6 +136,146 @@ impl badgesafe_verify::Fetcher for HttpFetcher {
                 });
         }
         Err(format!("more than {MAX_REDIRECTS} redirects"))
+    }
+}
+
+/// An Ethereum JSON-RPC endpoint over HTTP(S): `https://`, or plain `http://` to this machine
+/// (a local node). Every call has a timeout and a size limit; there are no redirects.
+///
+/// Answers that cannot change are kept for the life of the value: the chain id, blocks by
+/// number, and transactions and receipts once mined. `eth_blockNumber` is kept one second.
+pub struct HttpRpc {
+    url: String,
+    agent: ureq::Agent,
+    next_id: AtomicU64,
+    cache: Mutex<HashMap<(String, String), Value>>,
+    head: Mutex<Option<(Instant, Value)>>,
+}
+
+impl std::fmt::Debug for HttpRpc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRpc")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Largest JSON-RPC answer accepted.
+pub const MAX_RPC_BYTES: u64 = 2 * 1024 * 1024;
+const RPC_CACHE_LIMIT: usize = 10_000;
+
+impl HttpRpc {
+    /// An endpoint at `url` with a per-call timeout.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, String> {
+        HttpFetcher::new(timeout, PlainHttp::LoopbackOnly)
+            .check_url(url)
+            .map_err(|e| format!("RPC endpoint: {e}"))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .user_agent(concat!("badgesafe/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Ok(Self {
+            url: url.to_owned(),
+            agent,
+            next_id: AtomicU64::new(1),
+            cache: Mutex::new(HashMap::new()),
+            head: Mutex::new(None),
+        })
+    }
+
+    fn post(&self, method: &str, params: &Value) -> Result<Value, String> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let mut resp = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json")
+            .send(body.to_string())
+            .map_err(|e| match e {
+                ureq::Error::Timeout(_) => "timed out".to_owned(),
+                other => other.to_string(),
+            })?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RPC_BYTES)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(n) => format!("the answer is larger than {n} bytes"),
+                other => other.to_string(),
+            })?;
+        let answer: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            format!(
+                "HTTP {status}: the answer is not JSON-RPC ({})",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+            )
+        })?;
+        if let Some(err) = answer.get("error").filter(|e| !e.is_null()) {
+            let msg = err
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("error");
+            return Err(format!("the node answered: {msg}"));
+        }
+        if status != 200 {
+            return Err(format!("HTTP {status}"));
+        }
+        match answer.get("result") {
+            Some(r) if answer.get("id") == Some(&json!(id)) => Ok(r.clone()),
+            Some(_) => Err("the answer is for another request".into()),
+            None => Err("the answer has no result".into()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl badgesafe_anchor::eth::Rpc for HttpRpc {
+    fn call(&self, method: &str, params: Value) -> Result<Value, String> {
+        if method == "eth_blockNumber"
+            && let Some((at, v)) = lock(&self.head).as_ref()
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return Ok(v.clone());
+        }
+        let key = (method.to_owned(), params.to_string());
+        if let Some(v) = lock(&self.cache).get(&key) {
+            return Ok(v.clone());
+        }
+        let result = self.post(method, &params)?;
+        let lasting = match method {
+            "eth_chainId" => true,
+            "eth_getBlockByNumber" => {
+                params
+                    .get(0)
+                    .and_then(Value::as_str)
+                    .is_some_and(|b| b.starts_with("0x"))
+                    && !result.is_null()
+            }
+            "eth_getTransactionByHash" => result.get("blockNumber").is_some_and(|b| !b.is_null()),
+            "eth_getTransactionReceipt" => !result.is_null(),
+            _ => false,
+        };
+        if lasting {
+            let mut cache = lock(&self.cache);
+            if cache.len() >= RPC_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, result.clone());
+        } else if method == "eth_blockNumber" {
+            *lock(&self.head) = Some((Instant::now(), result.clone()));
+        }
+        Ok(result)
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.url
     }
 }
 

@@ -195,6 +195,8 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
             fetcher: Some(&f),
             now,
             recipient_email: None,
+            rpc: &[],
+            confirmations: 1,
         },
     );
     assert!(report.verified, "{}", report.to_text());
@@ -210,6 +212,8 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
             fetcher: Some(&f),
             now,
             recipient_email: None,
+            rpc: &[],
+            confirmations: 1,
         },
     );
     assert!(!report.verified);

@@ -26,6 +26,8 @@ fn verify(bytes: &[u8]) -> badgesafe_verify::Report {
             fetcher: None,
             now: now(),
             recipient_email: Some("student@example.org"),
+            rpc: &[],
+            confirmations: 1,
         },
     )
 }

@@ -9,6 +9,7 @@ use badgesafe_crypto::PublicKey;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+mod anchoring;
 mod ob2;
 mod report;
 mod status;
@@ -32,6 +33,11 @@ pub struct Options<'a> {
     pub now: DateTime<Utc>,
     /// An e-mail address the recipient must match, when the user gives one.
     pub recipient_email: Option<&'a str>,
+    /// JSON-RPC endpoints for checking Ethereum anchors, each used for the chain it serves.
+    /// Anchors are never looked up anywhere else.
+    pub rpc: &'a [&'a dyn badgesafe_anchor::eth::Rpc],
+    /// How many blocks must confirm an anchoring transaction (its own block included).
+    pub confirmations: u64,
 }
 
 /// Largest JSON input accepted, in bytes.
@@ -164,6 +170,11 @@ fn verify_text(text: &str, opts: &Options<'_>, report: &mut Report) {
         );
         return;
     }
+    if is_blockcerts_v2(&doc) {
+        anchoring::check_2017(&doc, opts, report);
+        validity(&doc, opts, report);
+        return;
+    }
     if is_ob2(&doc) {
         ob2::verify_ob2_json(&doc, opts, report);
         return;
@@ -176,6 +187,17 @@ fn depth(v: &Value) -> usize {
         Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
         Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
         _ => 0,
+    }
+}
+
+/// A Blockcerts v2 credential: an OB 2.0 assertion with a MerkleProof2017 `signature` block.
+fn is_blockcerts_v2(doc: &Value) -> bool {
+    let ty = doc.get("signature").and_then(|s| s.get("type"));
+    let has = |t: &Value| t.as_str() == Some("MerkleProof2017");
+    match ty {
+        Some(Value::Array(items)) => items.iter().any(has),
+        Some(t) => has(t),
+        None => false,
     }
 }
 
@@ -317,8 +339,13 @@ pub(crate) fn verify_credential_proofs_only(
         report.fail("proof.present", "the credential has no proof");
     }
     let mut bindings = Vec::new();
+    let mut anchors = Vec::new();
     for (i, proof) in proofs.iter().enumerate() {
         let id = format!("proof.{}", i + 1);
+        if let Some(kind) = badgesafe_anchor::ProofKind::of(proof) {
+            anchors.push((i, *proof, kind));
+            continue;
+        }
         let suite = match badgesafe_proof::Suite::of(proof) {
             Ok(s) => s,
             Err(badgesafe_proof::Error::Unsupported(what)) => {
@@ -386,6 +413,16 @@ pub(crate) fn verify_credential_proofs_only(
         }
     }
     key_binding(issuer, &bindings, opts, binding, report);
+    let ctx = anchoring::Context {
+        doc,
+        issuer,
+        signed_by_issuer: report
+            .get("identity.issuer_key")
+            .is_some_and(|c| c.outcome == Outcome::Passed),
+    };
+    for (i, proof, kind) in anchors {
+        anchoring::check_proof(i, proof, kind, &ctx, opts, report);
+    }
 }
 
 /// A resolved verification method, with how its link to the controller was established.

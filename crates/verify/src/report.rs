@@ -23,12 +23,17 @@ pub struct Check {
     pub outcome: Outcome,
     /// Plain-words detail: what was checked, or why it failed or was skipped.
     pub detail: String,
+    /// Whether passing this check ties the credential to its issuer (a signature by the
+    /// issuer's key, an anchor the issuer made). A Merkle receipt alone does not.
+    #[serde(skip)]
+    pub(crate) authenticates: bool,
 }
 
 /// All checks of one input, in the order they ran.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
-    /// True when no check failed and at least one proof passed.
+    /// True when no check failed and at least one passed check ties the credential to its
+    /// issuer: a proof by the issuer's key, or an anchor the issuer made.
     pub verified: bool,
     /// The checks.
     pub checks: Vec<Check>,
@@ -48,11 +53,31 @@ impl Report {
         outcome: Outcome,
         detail: impl Into<String>,
     ) {
+        let check = check.into();
+        let authenticates = outcome == Outcome::Passed
+            && (check.starts_with("proof.") || check == "ob2.signature" || check == "ob2.hosted");
         self.checks.push(Check {
-            check: check.into(),
+            check,
             outcome,
             detail: detail.into(),
+            authenticates,
         });
+    }
+
+    /// A pass that does not by itself tie the credential to its issuer (a Merkle receipt).
+    pub(crate) fn pass_integrity(&mut self, check: impl Into<String>, detail: impl Into<String>) {
+        self.push(check, Outcome::Passed, detail);
+        if let Some(last) = self.checks.last_mut() {
+            last.authenticates = false;
+        }
+    }
+
+    /// A pass that ties the credential to its issuer (an anchor the issuer made).
+    pub(crate) fn pass_authentic(&mut self, check: impl Into<String>, detail: impl Into<String>) {
+        self.push(check, Outcome::Passed, detail);
+        if let Some(last) = self.checks.last_mut() {
+            last.authenticates = true;
+        }
     }
 
     pub(crate) fn pass(&mut self, check: impl Into<String>, detail: impl Into<String>) {
@@ -69,13 +94,11 @@ impl Report {
 
     pub(crate) fn finish(mut self) -> Self {
         let any_failed = self.checks.iter().any(|c| c.outcome == Outcome::Failed);
-        let proof_passed = self.checks.iter().any(|c| {
-            c.outcome == Outcome::Passed
-                && (c.check.starts_with("proof.")
-                    || c.check == "ob2.signature"
-                    || c.check == "ob2.hosted")
-        });
-        self.verified = !any_failed && proof_passed;
+        let authentic = self
+            .checks
+            .iter()
+            .any(|c| c.outcome == Outcome::Passed && c.authenticates);
+        self.verified = !any_failed && authentic;
         self
     }
 
@@ -95,10 +118,13 @@ impl Report {
             };
             out.push_str(&format!("  [{mark}] {:<22} {}\n", c.check, c.detail));
         }
-        out.push_str(if self.verified {
-            "  => VERIFIED\n"
-        } else {
-            "  => NOT VERIFIED\n"
+        let failed = self.checks.iter().any(|c| c.outcome == Outcome::Failed);
+        out.push_str(match (self.verified, failed) {
+            (true, _) => "  => VERIFIED\n",
+            (false, true) => "  => NOT VERIFIED\n",
+            (false, false) => {
+                "  => NOT VERIFIED: no check that ran ties the credential to its issuer\n"
+            }
         });
         out
     }

@@ -18,6 +18,8 @@ fn offline() -> Options<'static> {
         fetcher: None,
         now: now(),
         recipient_email: None,
+        rpc: &[],
+        confirmations: 1,
     }
 }
 
@@ -392,6 +394,8 @@ fn ob20_signed_assertions() {
     );
     let with_email = Options {
         recipient_email: Some("somebody@example.org"),
+        rpc: &[],
+        confirmations: 1,
         ..opts
     };
     let r = verify_bytes(
@@ -401,6 +405,8 @@ fn ob20_signed_assertions() {
     assert_eq!(outcome(&r, "recipient"), Outcome::Failed, "{}", r.to_text());
     let right = Options {
         recipient_email: Some("nobody@example.org"),
+        rpc: &[],
+        confirmations: 1,
         ..opts
     };
     let r = verify_bytes(&read("samples/1edtech-validator/ob20/simple.jwt"), &right);
