@@ -8,7 +8,7 @@ import {dirname, join} from 'node:path';
 const here = dirname(fileURLToPath(import.meta.url));
 const contexts = join(here, '..', 'crates', 'contexts', 'data');
 
-function contextFile(url) {
+export function contextFile(url) {
   if(!url.startsWith('https://')) {
     return null;
   }

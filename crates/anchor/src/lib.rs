@@ -229,15 +229,19 @@ pub fn proof_object(
     }))
 }
 
-/// Appends `proof` to the credential's proofs (making `proof` an array).
+/// Puts the anchor proof `proof` first among the credential's proofs (making `proof` an
+/// array). First, because Blockcerts verifiers hash an anchor proof's credential with the
+/// proofs before it: at the front, the leaf is the credential without any proof, so it does not
+/// depend on the issuer's signatures, which (as a proof set) each cover the credential without
+/// proofs too.
 pub fn attach(doc: &mut Value, proof: Value) -> Result<(), Error> {
     let obj = doc.as_object_mut().ok_or(Error::NotAnObject)?;
-    let mut proofs = match obj.remove("proof") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(single) => vec![single],
-    };
-    proofs.push(proof);
+    let mut proofs = vec![proof];
+    match obj.remove("proof") {
+        None => {}
+        Some(Value::Array(items)) => proofs.extend(items),
+        Some(single) => proofs.push(single),
+    }
     obj.insert("proof".into(), Value::Array(proofs));
     Ok(())
 }
@@ -317,6 +321,15 @@ pub fn receipt_2017(signature: &Value) -> Result<Receipt, Error> {
         path,
         anchors,
     })
+}
+
+/// `1 confirmation`, `3 confirmations`: a count and a noun that takes a plain `s`.
+pub fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// An Ethereum address in lower case with `0x`, from any case, with or without `0x`; `None`

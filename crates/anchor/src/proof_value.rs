@@ -83,10 +83,9 @@ impl Receipt {
             Cbor::Array(vec![int(1), wrapped_text(&hex::encode(self.target_hash))?]),
             Cbor::Array(vec![int(2), Cbor::Array(anchors)]),
         ]);
-        Ok(multibase::encode(
-            multibase::Base::Base58Btc,
-            cbor_bytes(&root)?,
-        ))
+        Ok(badgesafe_crypto::encode_multibase_base58btc(&cbor_bytes(
+            &root,
+        )?))
     }
 
     /// Reads a `proofValue` in either form.
@@ -97,13 +96,12 @@ impl Receipt {
                 proof_value.len()
             )));
         }
-        let Some(b58) = proof_value.strip_prefix('z') else {
+        if !proof_value.starts_with('z') {
             return Err(Error::ProofValue(
                 "it must be multibase base58btc (start with \"z\")".into(),
             ));
-        };
-        let bytes = multibase::Base::Base58Btc
-            .decode(b58)
+        }
+        let bytes = badgesafe_crypto::decode_multibase_base58btc(proof_value)
             .map_err(|e| Error::ProofValue(format!("not base58btc: {e}")))?;
         let root: Cbor = ciborium::de::from_reader_with_recursion_limit(bytes.as_slice(), 16)
             .map_err(|e| Error::ProofValue(format!("not CBOR: {e}")))?;

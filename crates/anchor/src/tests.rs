@@ -296,8 +296,14 @@ fn covered_documents_and_attaching() {
         serde_json::json!({"@context": "x", "proof": [{"a": 1}]})
     );
     attach(&mut doc, serde_json::json!({"c": 3})).unwrap();
-    assert_eq!(doc["proof"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        doc["proof"],
+        serde_json::json!([{"c": 3}, {"a": 1}, {"b": 2}])
+    );
     let mut single = serde_json::json!({"proof": {"a": 1}});
     attach(&mut single, serde_json::json!({"c": 3})).unwrap();
-    assert_eq!(single["proof"], serde_json::json!([{"a": 1}, {"c": 3}]));
+    assert_eq!(single["proof"], serde_json::json!([{"c": 3}, {"a": 1}]));
+    let mut none = serde_json::json!({});
+    attach(&mut none, serde_json::json!({"c": 3})).unwrap();
+    assert_eq!(none["proof"], serde_json::json!([{"c": 3}]));
 }

@@ -140,3 +140,139 @@ pub(crate) fn run(count: usize, credential: Option<&Value>) -> Result<()> {
     }
     Ok(())
 }
+
+/// `badgesafe bench --batch N`: sign N credentials (eddsa-rdfc-2022, on every core) into files,
+/// then anchor them as one batch exactly as `badgesafe anchor` does: the local log, or an
+/// Ethereum chain with `--rpc` (key in `BADGESAFE_ETH_KEY`). Prints the times, the size of one
+/// proof, and the peak memory.
+pub(crate) fn batch(count: usize, rpc: Option<&str>) -> Result<()> {
+    use crate::{anchor, files};
+    if count == 0 {
+        bail!("--batch must be at least 1");
+    }
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let dir = tmp.path().join("school");
+    let issuer = files::init_issuer(&files::NewIssuer {
+        dir: &dir,
+        name: "Bench School",
+        url: "https://school.example",
+        did_web: None,
+        profile_url: None,
+    })?;
+    if let Some(url) = rpc {
+        let hex = std::env::var(anchor::KEY_ENV)
+            .with_context(|| format!("--rpc needs the sending key in {}", anchor::KEY_ENV))?;
+        let key = badgesafe_ledger::ethereum::EthKey::from_hex(&hex)?;
+        let node = badgesafe_fetch::HttpRpc::new(url, Duration::from_secs(10))
+            .map_err(anyhow::Error::msg)?
+            .without_cache();
+        let chain_id = badgesafe_anchor::eth::chain_id(&node)?;
+        files::set_anchoring(
+            &dir,
+            &files::Anchoring {
+                address: key.address(),
+                chain_id,
+                key_file: None,
+                public_key_jwk: key.public_jwk(),
+                since: badgesafe_issue::xsd_now(chrono::Utc::now()),
+            },
+        )?;
+    }
+    let issuer = files::load_issuer(&dir).unwrap_or(issuer);
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).context("creating the output folder")?;
+    let paths: Vec<std::path::PathBuf> = (0..count)
+        .map(|i| out.join(format!("badge{i:06}.json")))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let now = chrono::Utc::now();
+    let started = Instant::now();
+    std::thread::scope(|s| -> Result<()> {
+        let handles: Vec<_> = paths
+            .chunks(count.div_ceil(threads))
+            .enumerate()
+            .map(|(part, chunk)| {
+                let issuer = &issuer;
+                s.spawn(move || -> Result<()> {
+                    for (k, group) in chunk.chunks(256).enumerate() {
+                        let mut made = Vec::with_capacity(group.len());
+                        for (j, path) in group.iter().enumerate() {
+                            let n = part * count.div_ceil(threads) + k * 256 + j;
+                            let salt = hex::encode(badgesafe_crypto::random_bytes::<16>()?);
+                            let cred = badgesafe_issue::sample_credential(
+                                &format!("student{n}@example.org"),
+                                &salt,
+                                None,
+                            );
+                            let signed = issuer.sign(&cred, Format::Rdfc, now)?;
+                            made.push((path.as_path(), signed.to_text()?.into_bytes()));
+                        }
+                        let items: Vec<(&std::path::Path, &[u8])> =
+                            made.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+                        badgesafe_fs::write_many_atomic(&items)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        }
+        Ok(())
+    })?;
+    let signing = started.elapsed();
+    let anchoring_started = Instant::now();
+    anchor::run(&anchor::Args {
+        issuer: dir.clone(),
+        ledger: if rpc.is_some() {
+            anchor::LedgerKind::Ethereum
+        } else {
+            anchor::LedgerKind::Local
+        },
+        rpc: rpc.map(str::to_owned),
+        confirmations: 1,
+        max_fee_gwei: 100.0,
+        priority_fee_gwei: None,
+        wait: 600,
+        timeout: 10,
+        key_file: None,
+        files: paths.clone(),
+    })?;
+    let anchoring = anchoring_started.elapsed();
+    let first: Value = badgesafe_jcs::from_slice_strict(&std::fs::read(&paths[0])?)?;
+    let proof_value = first["proof"][0]["proofValue"]
+        .as_str()
+        .context("the first credential has no anchor proof")?;
+    let receipt = badgesafe_anchor::Receipt::decode(proof_value)?;
+    let secs = |d: Duration| d.as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let n = count as f64;
+    println!(
+        "batch of {count} eddsa-rdfc-2022 credentials on the {} ledger, {threads} threads",
+        if rpc.is_some() { "ethereum" } else { "local" }
+    );
+    println!(
+        "  sign + write      {:>8.3} s  ({:.0} credentials/s)",
+        secs(signing),
+        n / secs(signing)
+    );
+    println!(
+        "  anchor            {:>8.3} s  (hash, tree, {}, proofs written back)",
+        secs(anchoring),
+        if rpc.is_some() {
+            "one transaction, 1 confirmation"
+        } else {
+            "one log entry"
+        }
+    );
+    println!("  total             {:>8.3} s", secs(signing + anchoring));
+    println!(
+        "  one proof         {} path steps, proofValue {} characters",
+        receipt.path.len(),
+        proof_value.len()
+    );
+    if let Some(peak) = peak_rss() {
+        println!("  peak memory       {peak}");
+    }
+    Ok(())
+}

@@ -4,8 +4,7 @@ use anyhow::{Context as _, Result, bail};
 use badgesafe_crypto::{Ed25519Signer, RsaSigner};
 use badgesafe_issue::Issuer;
 use serde_json::{Value, json};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Largest input file read, in bytes (images and credentials are far smaller).
 pub const MAX_INPUT_BYTES: u64 = badgesafe_bake::MAX_IMAGE_BYTES as u64;
@@ -26,41 +25,23 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename,
-/// fsync of the folder. `private` makes the file readable by its owner only (0600).
+/// Writes `bytes` to `path` atomically (see [`badgesafe_fs::write_atomic`]). `private` makes the
+/// file readable by its owner only (0600).
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .context("setting permissions 0600")?;
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    tmp.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("syncing {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("renaming into {}", path.display()))?;
-    #[cfg(unix)]
-    std::fs::File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing folder {}", dir.display()))?;
-    Ok(())
+    Ok(badgesafe_fs::write_atomic(path, bytes, private)?)
 }
 
 const ISSUER_FILE: &str = "issuer.json";
 const KEY_FILE: &str = "signing-key.json";
 const RSA_FILE: &str = "rsa-key.pem";
+/// The issuer profile to publish at its URL (`--profile-url` issuers).
+pub const PROFILE_FILE: &str = "profile.json";
+/// The did:web document to publish (`--did-web` issuers).
+pub const DID_FILE: &str = "did.json";
+/// The encrypted key of the Ethereum anchoring account, when badgesafe made it.
+pub const ETH_KEY_FILE: &str = "anchor-key.json";
+/// The fragment of the anchoring account's verification method.
+pub const ANCHOR_FRAGMENT: &str = "anchor-1";
 
 /// What `issuer init` creates.
 pub struct NewIssuer<'a> {
@@ -68,6 +49,31 @@ pub struct NewIssuer<'a> {
     pub name: &'a str,
     pub url: &'a str,
     pub did_web: Option<&'a str>,
+    pub profile_url: Option<&'a str>,
+}
+
+/// Whether `url` may name an issuer: https, or plain http on this machine (for tests and
+/// local development).
+fn check_profile_url(url: &str) -> Result<()> {
+    let loopback = [
+        "http://127.0.0.1:",
+        "http://127.0.0.1/",
+        "http://localhost:",
+        "http://localhost/",
+        "http://[::1]",
+    ];
+    if url.contains('#') || url.contains('?') {
+        bail!("--profile-url must not have a fragment or query: {url:?}");
+    }
+    if url.starts_with("https://") && url.len() > "https://".len()
+        || loopback.iter().any(|p| url.starts_with(p))
+    {
+        Ok(())
+    } else {
+        bail!(
+            "--profile-url must be an https:// URL (plain http only on this machine), not {url:?}"
+        )
+    }
 }
 
 /// Creates keys and the issuer profile in `dir`. Refuses to overwrite an existing issuer.
@@ -78,6 +84,12 @@ pub fn init_issuer(n: &NewIssuer<'_>) -> Result<Issuer> {
     if n.name.trim().is_empty() {
         bail!("--name must not be empty");
     }
+    if n.did_web.is_some() && n.profile_url.is_some() {
+        bail!("choose one of --did-web and --profile-url");
+    }
+    if let Some(u) = n.profile_url {
+        check_profile_url(u)?;
+    }
     std::fs::create_dir_all(n.dir).with_context(|| format!("creating {}", n.dir.display()))?;
     if n.dir.join(ISSUER_FILE).exists() || n.dir.join(KEY_FILE).exists() {
         bail!(
@@ -87,13 +99,14 @@ pub fn init_issuer(n: &NewIssuer<'_>) -> Result<Issuer> {
     }
     let signer = Ed25519Signer::generate().context("generating the Ed25519 key")?;
     let rsa = RsaSigner::generate().context("generating the RSA key")?;
-    let (id, vm) = match n.did_web {
-        Some(host) => {
+    let (id, vm) = match (n.did_web, n.profile_url) {
+        (Some(host), _) => {
             let did = format!("did:web:{}", host.replace(':', "%3A"));
             badgesafe_did::did_web_url(&did).with_context(|| format!("--did-web {host}"))?;
             (did.clone(), format!("{did}#key-1"))
         }
-        None => (
+        (None, Some(url)) => (url.to_owned(), format!("{url}#key-1")),
+        (None, None) => (
             badgesafe_did::did_key(&signer.public()),
             badgesafe_did::did_key_method(&signer.public()),
         ),
@@ -126,15 +139,8 @@ pub fn init_issuer(n: &NewIssuer<'_>) -> Result<Issuer> {
         serde_json::to_string_pretty(&json!({"keys": [ed_jwk, rsa_jwk]}))?.as_bytes(),
         false,
     )?;
-    if n.did_web.is_some() {
-        let doc = badgesafe_did::did_web_document(&id, "key-1", &signer.public());
-        write_atomic(
-            &n.dir.join("did.json"),
-            serde_json::to_string_pretty(&doc)?.as_bytes(),
-            false,
-        )?;
-    }
     let issuer_json = json!({"profile": profile, "verificationMethod": vm, "rsaKid": rsa_kid});
+    publish(n.dir, &issuer_json, &signer)?;
     write_atomic(
         &n.dir.join(ISSUER_FILE),
         serde_json::to_string_pretty(&issuer_json)?.as_bytes(),
@@ -149,21 +155,175 @@ pub fn init_issuer(n: &NewIssuer<'_>) -> Result<Issuer> {
     })
 }
 
+/// The Ethereum account an issuer anchors from, as `issuer.json` records it.
+#[derive(Debug, Clone)]
+pub struct Anchoring {
+    pub address: String,
+    pub chain_id: u64,
+    /// The encrypted key file in the issuer folder, if badgesafe keeps the key.
+    pub key_file: Option<String>,
+    pub public_key_jwk: Value,
+    pub since: String,
+}
+
+/// The anchoring account of the issuer in `dir`, if one was added.
+pub fn load_anchoring(dir: &Path) -> Result<Option<Anchoring>> {
+    let meta = read_json(dir, ISSUER_FILE)?;
+    let Some(a) = meta.get("anchoring") else {
+        return Ok(None);
+    };
+    let text = |k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("{ISSUER_FILE}: anchoring has no {k}"))
+    };
+    Ok(Some(Anchoring {
+        address: text("address")?,
+        chain_id: a
+            .get("chainId")
+            .and_then(Value::as_u64)
+            .with_context(|| format!("{ISSUER_FILE}: anchoring has no chainId"))?,
+        key_file: a.get("keyFile").and_then(Value::as_str).map(str::to_owned),
+        public_key_jwk: a
+            .get("publicKeyJwk")
+            .cloned()
+            .with_context(|| format!("{ISSUER_FILE}: anchoring has no publicKeyJwk"))?,
+        since: text("since")?,
+    }))
+}
+
+/// Records `key`'s account as the issuer's anchoring account on `chain_id`: in `issuer.json`,
+/// in the profile that signed credentials embed (`otherIdentifier`), and in the documents to
+/// publish. Replaces an earlier account.
+pub fn set_anchoring(dir: &Path, a: &Anchoring) -> Result<()> {
+    let mut meta = read_json(dir, ISSUER_FILE)?;
+    let signer = load_issuer(dir)?.signer;
+    meta["anchoring"] = json!({
+        "address": a.address,
+        "chainId": a.chain_id,
+        "keyFile": a.key_file,
+        "publicKeyJwk": a.public_key_jwk,
+        "since": a.since,
+    });
+    let entry = json!({
+        "type": "IdentifierEntry",
+        "identifier": format!("eip155:{}:{}", a.chain_id, a.address),
+        "identifierType": "accountId",
+    });
+    let profile = meta
+        .get_mut("profile")
+        .and_then(Value::as_object_mut)
+        .with_context(|| format!("{ISSUER_FILE} has no profile"))?;
+    let mut ids: Vec<Value> = match profile.remove("otherIdentifier") {
+        Some(Value::Array(items)) => items,
+        Some(other) => vec![other],
+        None => Vec::new(),
+    };
+    ids.retain(|e| {
+        !e.get("identifier")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.starts_with("eip155:"))
+    });
+    ids.push(entry);
+    profile.insert("otherIdentifier".into(), Value::Array(ids));
+    publish(dir, &meta, &signer)?;
+    write_atomic(
+        &dir.join(ISSUER_FILE),
+        serde_json::to_string_pretty(&meta)?.as_bytes(),
+        false,
+    )
+}
+
+/// Writes the documents the issuer publishes: `did.json` for did:web, `profile.json` for an
+/// https profile, each naming the signing key and, once added, the anchoring account (as a
+/// secp256k1 verification method with its `blockchainAccountId`, and as the Blockcerts
+/// `publicKey` entry `ecdsa-koblitz-pubkey:0x…`).
+fn publish(dir: &Path, meta: &Value, signer: &Ed25519Signer) -> Result<()> {
+    let id = meta["profile"]["id"]
+        .as_str()
+        .with_context(|| format!("{ISSUER_FILE}: profile has no id"))?;
+    let anchoring = meta.get("anchoring");
+    let anchor_vm = anchoring.map(|a| {
+        json!({
+            "id": format!("{id}#{ANCHOR_FRAGMENT}"),
+            "type": "EcdsaSecp256k1VerificationKey2019",
+            "controller": id,
+            "publicKeyJwk": a["publicKeyJwk"],
+            "blockchainAccountId": format!("eip155:{}:{}", a["chainId"], a["address"].as_str().unwrap_or_default()),
+        })
+    });
+    let blockcerts_key = anchoring.map(|a| {
+        json!([{
+            "id": format!("ecdsa-koblitz-pubkey:{}", a["address"].as_str().unwrap_or_default()),
+            "created": a["since"],
+        }])
+    });
+    let (file, mut doc) = if id.starts_with("did:web:") {
+        (
+            DID_FILE,
+            badgesafe_did::did_web_document(id, "key-1", &signer.public()),
+        )
+    } else if id.starts_with("https://") || id.starts_with("http://") {
+        let vm = format!("{id}#key-1");
+        let mut doc = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/blockcerts/v3.2"],
+            "id": id,
+            "type": ["Profile", "BlockcertsIssuerProfile"],
+            "name": meta["profile"]["name"],
+            "url": meta["profile"]["url"],
+            // A JWK, not a Multikey: cert-verifier-js reads Ed25519 keys from JWKs only.
+            "verificationMethod": [{
+                "id": vm,
+                "type": "JsonWebKey",
+                "controller": id,
+                "publicKeyJwk": signer.public().to_jwk(),
+            }],
+            "assertionMethod": [vm],
+        });
+        if let Some(email) = meta["profile"].get("email") {
+            doc["email"] = email.clone();
+        }
+        (PROFILE_FILE, doc)
+    } else {
+        // did:key: nothing to publish; the signed profile in each credential names the account.
+        return Ok(());
+    };
+    if let Some(vm) = anchor_vm {
+        let vm_id = vm["id"].clone();
+        if let Some(list) = doc["verificationMethod"].as_array_mut() {
+            list.push(vm);
+        }
+        if let Some(list) = doc["assertionMethod"].as_array_mut() {
+            list.push(vm_id);
+        }
+    }
+    if let Some(keys) = blockcerts_key {
+        doc["publicKey"] = keys;
+    }
+    write_atomic(
+        &dir.join(file),
+        serde_json::to_string_pretty(&doc)?.as_bytes(),
+        false,
+    )
+}
+
+fn read_json(dir: &Path, name: &str) -> Result<Value> {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (is {} an issuer folder? make one with `badgesafe issuer init`)",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
 /// Loads an issuer folder made by `issuer init`.
 pub fn load_issuer(dir: &Path) -> Result<Issuer> {
-    let read_json = |name: &str| -> Result<Value> {
-        let path = dir.join(name);
-        let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "reading {} (is {} an issuer folder? make one with `badgesafe issuer init`)",
-                path.display(),
-                dir.display()
-            )
-        })?;
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
-    };
-    let meta = read_json(ISSUER_FILE)?;
-    let key = read_json(KEY_FILE)?;
+    let meta = read_json(dir, ISSUER_FILE)?;
+    let key = read_json(dir, KEY_FILE)?;
     let secret = key
         .get("secretKeyMultibase")
         .and_then(Value::as_str)

@@ -1,6 +1,7 @@
 //! `badgesafe`: the command line. Flag parsing, files and printing only; the work is in the
 //! library crates.
 
+mod anchor;
 mod bench;
 mod files;
 mod image;
@@ -93,8 +94,51 @@ enum Command {
         /// Seconds to wait for each network request.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        /// A JSON-RPC endpoint to look up Ethereum anchors on (repeat for several chains). Only
+        /// these are asked; there is no fallback to an explorer.
+        #[arg(long, value_name = "URL")]
+        rpc: Vec<String>,
+        /// Blocks an anchoring transaction needs (its own included) to count as confirmed.
+        #[arg(long, default_value_t = 1)]
+        confirmations: u64,
         /// The files.
         #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Anchor signed credentials (JSON, or baked PNG/SVG badges) as one batch: its Merkle root
+    /// goes on the ledger and each file gets its anchor proof. Unfinished batches of earlier
+    /// runs are finished first; with no files, that is all it does.
+    Anchor {
+        /// The issuer folder.
+        #[arg(long)]
+        issuer: PathBuf,
+        /// Where the batch root goes.
+        #[arg(long, value_enum, default_value_t = anchor::LedgerKind::Local)]
+        ledger: anchor::LedgerKind,
+        /// The JSON-RPC endpoint of the chain (--ledger ethereum).
+        #[arg(long, value_name = "URL")]
+        rpc: Option<String>,
+        /// Blocks (the transaction's own included) before the batch counts as anchored.
+        #[arg(long, default_value_t = 1)]
+        confirmations: u64,
+        /// The most the transaction may pay per gas, in gwei.
+        #[arg(long, default_value_t = 100.0)]
+        max_fee_gwei: f64,
+        /// The tip per gas, in gwei (default: what the node suggests).
+        #[arg(long)]
+        priority_fee_gwei: Option<f64>,
+        /// Seconds to wait for the confirmations before leaving the batch pending.
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+        /// Seconds to wait for each JSON-RPC call.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// An encrypted Ethereum keystore to send from (default: $BADGESAFE_ETH_KEY, then the
+        /// issuer's anchor-key.json). Its password comes from $BADGESAFE_KEY_PASSWORD or the
+        /// terminal.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// The credentials.
         files: Vec<PathBuf>,
     },
     /// Time signing and verification per suite on this machine (one thread) and print the
@@ -106,6 +150,14 @@ enum Command {
         /// An unsigned credential to use instead of the built-in sample.
         #[arg(long)]
         credential: Option<PathBuf>,
+        /// Instead: sign this many credentials into files and anchor them as one batch, as
+        /// `badgesafe anchor` does, timing both.
+        #[arg(long, value_name = "N")]
+        batch: Option<usize>,
+        /// With --batch: anchor on this Ethereum JSON-RPC endpoint (key in $BADGESAFE_ETH_KEY)
+        /// instead of the local log.
+        #[arg(long, value_name = "URL", requires = "batch")]
+        rpc: Option<String>,
     },
 }
 
@@ -125,6 +177,28 @@ enum IssuerCommand {
         /// Use `did:web:HOST` as the issuer id (publish the folder's did.json there) instead of a did:key.
         #[arg(long, value_name = "HOST")]
         did_web: Option<String>,
+        /// Use this https URL as the issuer id (publish the folder's profile.json there), as
+        /// Blockcerts verifiers expect.
+        #[arg(long, value_name = "URL")]
+        profile_url: Option<String>,
+    },
+    /// Give the issuer an Ethereum anchoring account and publish it: a new key in an encrypted
+    /// keystore (anchor-key.json, password from $BADGESAFE_KEY_PASSWORD or the terminal), an
+    /// existing keystore (--import), or the key in $BADGESAFE_ETH_KEY (--from-env).
+    EthAccount {
+        /// The issuer folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The chain the account anchors on (11155111 is Sepolia; Blockcerts verifiers know
+        /// mainnet, ropsten, rinkeby, goerli and sepolia).
+        #[arg(long)]
+        chain_id: u64,
+        /// Use this encrypted keystore instead of making a key.
+        #[arg(long, conflicts_with = "from_env")]
+        import: Option<PathBuf>,
+        /// Use the key in $BADGESAFE_ETH_KEY; badgesafe does not store it.
+        #[arg(long)]
+        from_env: bool,
     },
 }
 
@@ -161,7 +235,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Demo { dir, email } => demo(&dir, &email),
-        Command::Bench { count, credential } => {
+        Command::Bench {
+            batch: Some(n),
+            rpc,
+            ..
+        } => {
+            bench::batch(n, rpc.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            count, credential, ..
+        } => {
             let credential = match credential {
                 None => None,
                 Some(path) => {
@@ -184,6 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     name,
                     url,
                     did_web,
+                    profile_url,
                 },
         } => {
             let issuer = files::init_issuer(&files::NewIssuer {
@@ -191,6 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 name: &name,
                 url: &url,
                 did_web: did_web.as_deref(),
+                profile_url: profile_url.as_deref(),
             })?;
             println!(
                 "Created issuer {} in {}",
@@ -201,7 +287,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if did_web.is_some() {
                 println!(
                     "  publish {} as the did:web document",
-                    dir.join("did.json").display()
+                    dir.join(files::DID_FILE).display()
+                );
+            }
+            if let Some(u) = &profile_url {
+                println!(
+                    "  publish {} at {u}",
+                    dir.join(files::PROFILE_FILE).display()
                 );
             }
             println!(
@@ -209,6 +301,54 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 dir.join("jwks.json").display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Issuer {
+            command:
+                IssuerCommand::EthAccount {
+                    dir,
+                    chain_id,
+                    import,
+                    from_env,
+                },
+        } => {
+            eth_account(&dir, chain_id, import.as_deref(), from_env)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Anchor {
+            issuer,
+            ledger,
+            rpc,
+            confirmations,
+            max_fee_gwei,
+            priority_fee_gwei,
+            wait,
+            timeout,
+            key_file,
+            files: paths,
+        } => {
+            let args = anchor::Args {
+                issuer,
+                ledger,
+                rpc,
+                confirmations,
+                max_fee_gwei,
+                priority_fee_gwei,
+                wait,
+                timeout,
+                key_file,
+                files: paths,
+            };
+            match anchor::run(&args) {
+                Ok(_) => Ok(ExitCode::SUCCESS),
+                Err(e)
+                    if e.downcast_ref::<badgesafe_ledger::Error>()
+                        .is_some_and(|e| matches!(e, badgesafe_ledger::Error::Pending { .. })) =>
+                {
+                    eprintln!("badgesafe: {e:#}");
+                    Ok(ExitCode::from(3))
+                }
+                Err(e) => Err(e),
+            }
         }
         Command::Sign {
             issuer,
@@ -269,6 +409,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             recipient,
             allow_http,
             timeout,
+            rpc,
+            confirmations,
             files: paths,
         } => {
             let plain = if allow_http {
@@ -278,12 +420,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let fetcher =
                 badgesafe_fetch::HttpFetcher::new(Duration::from_secs(timeout.max(1)), plain);
+            let endpoints: Vec<badgesafe_fetch::HttpRpc> = rpc
+                .iter()
+                .map(|u| {
+                    badgesafe_fetch::HttpRpc::new(u, Duration::from_secs(timeout.max(1)))
+                        .map_err(anyhow::Error::msg)
+                })
+                .collect::<Result<_>>()?;
+            let endpoints: Vec<&dyn badgesafe_anchor::eth::Rpc> = endpoints
+                .iter()
+                .map(|r| r as &dyn badgesafe_anchor::eth::Rpc)
+                .collect();
             let opts = badgesafe_verify::Options {
                 fetcher: if offline { None } else { Some(&fetcher) },
                 now,
                 recipient_email: recipient.as_deref(),
-                rpc: &[],
-                confirmations: 1,
+                rpc: &endpoints,
+                confirmations: confirmations.max(1),
             };
             // Unreadable input is a usage error (exit 2), checked before anything is verified.
             let inputs: Vec<(PathBuf, Vec<u8>)> = paths
@@ -362,6 +515,7 @@ fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
             name: "Demo Praktijkschool",
             url: "https://school.example",
             did_web: None,
+            profile_url: None,
         })?
     };
     let png = image::badge_png();
@@ -395,6 +549,56 @@ fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn eth_account(dir: &Path, chain_id: u64, import: Option<&Path>, from_env: bool) -> Result<()> {
+    files::load_issuer(dir)?;
+    if chain_id == 0 {
+        bail!("--chain-id must be a chain id, not 0");
+    }
+    let (key, key_file) = if from_env {
+        let hex = std::env::var(anchor::KEY_ENV)
+            .with_context(|| format!("--from-env: {} is not set", anchor::KEY_ENV))?;
+        (
+            badgesafe_ledger::ethereum::EthKey::from_hex(&hex)
+                .with_context(|| anchor::KEY_ENV.to_owned())?,
+            None,
+        )
+    } else if let Some(path) = import {
+        let pw = anchor::password(&path.display().to_string())?;
+        let key = badgesafe_ledger::ethereum::EthKey::from_keystore(path, pw.as_bytes())?;
+        let bytes = files::read_input(path)?;
+        files::write_atomic(&dir.join(files::ETH_KEY_FILE), &bytes, true)?;
+        (key, Some(files::ETH_KEY_FILE.to_owned()))
+    } else {
+        let target = dir.join(files::ETH_KEY_FILE);
+        let pw = anchor::password(&format!("the new key file {}", target.display()))?;
+        (
+            badgesafe_ledger::ethereum::EthKey::create_keystore(&target, pw.as_bytes())?,
+            Some(files::ETH_KEY_FILE.to_owned()),
+        )
+    };
+    let a = files::Anchoring {
+        address: key.address(),
+        chain_id,
+        key_file,
+        public_key_jwk: key.public_jwk(),
+        since: badgesafe_issue::xsd_now(chrono::Utc::now()),
+    };
+    files::set_anchoring(dir, &a)?;
+    println!("Anchoring account {} on chain {chain_id}", a.address);
+    match &a.key_file {
+        Some(f) => println!("  key (encrypted)  {}", dir.join(f).display()),
+        None => println!("  key              ${} (not stored)", anchor::KEY_ENV),
+    }
+    for f in [files::DID_FILE, files::PROFILE_FILE] {
+        if dir.join(f).exists() {
+            println!("  publish the updated {} again", dir.join(f).display());
+        }
+    }
+    println!("  fund it with enough for one transaction per batch (about 21,500 gas each)");
+    println!("  credentials signed from now on name it in their issuer profile");
+    Ok(())
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

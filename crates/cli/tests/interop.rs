@@ -89,3 +89,128 @@ fn badgesafe_verifies_what_digital_bazaar_signs() {
     let o = badgesafe(dir, &["verify", "--offline", "changed.json"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// cert-verifier-js's verdict on a file: (status, message).
+fn cert_verifier_js(file: &Path, profile: &Path, rpc: Option<&str>) -> (String, String) {
+    let serve = format!("https://school.example/profile.json={}", profile.display());
+    let mut args = vec!["--serve", serve.as_str()];
+    if let Some(r) = rpc {
+        args.extend(["--rpc", r]);
+    }
+    let f = file.to_str().unwrap();
+    args.push(f);
+    let o = node("cvjs-verify.mjs", &args);
+    let out: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&o.stderr)));
+    (
+        out["status"].as_str().unwrap_or_default().to_owned(),
+        out["message"].to_string(),
+    )
+}
+
+/// The Blockcerts reference verifier (`@blockcerts/cert-verifier-js` 6.35) checks badgesafe's
+/// anchors: the leaf hash, the path, the root in an Ethereum transaction on anvil (chain id
+/// 11155111, so the blink is `eth:sepolia`), the sender against the issuer profile's
+/// `ecdsa-koblitz-pubkey`, and the eddsa-rdfc-2022 signature next to it.
+#[test]
+fn blockcerts_verifies_what_badgesafe_anchors() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let anvil = badgesafe_testkit::Anvil::start(11_155_111);
+    let key = [("BADGESAFE_ETH_KEY", badgesafe_testkit::DEV_KEY)];
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_badgesafe"))
+            .current_dir(dir)
+            .args(args)
+            .env_remove("BADGESAFE_KEY_PASSWORD")
+            .envs(key)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&[
+        "issuer",
+        "init",
+        "--dir",
+        "school",
+        "--name",
+        "Praktijkschool Noord",
+        "--url",
+        "https://school.example",
+        "--profile-url",
+        "https://school.example/profile.json",
+    ]);
+    run(&[
+        "issuer",
+        "eth-account",
+        "--dir",
+        "school",
+        "--chain-id",
+        "11155111",
+        "--from-env",
+    ]);
+    // Blockcerts verifiers want the account published strictly before the transaction's
+    // block second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let unsigned = dir.join("unsigned.json");
+    std::fs::write(
+        &unsigned,
+        serde_json::to_vec(&badgesafe_issue::sample_credential(
+            "student@example.org",
+            "0123456789abcdef0123456789abcdef",
+            None,
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for name in ["a", "b", "c", "d"] {
+        run(&[
+            "sign",
+            "--issuer",
+            "school",
+            "unsigned.json",
+            "-o",
+            &format!("{name}.json"),
+        ]);
+    }
+    run(&[
+        "anchor", "--issuer", "school", "--ledger", "ethereum", "--rpc", &anvil.url, "a.json",
+        "b.json", "c.json",
+    ]);
+    run(&["anchor", "--issuer", "school", "d.json"]);
+    let profile = dir.join("school/profile.json");
+    for name in ["a.json", "b.json", "c.json"] {
+        let (status, message) = cert_verifier_js(&dir.join(name), &profile, Some(&anvil.url));
+        assert_eq!(status, "success", "{name}: {message}");
+    }
+    // The local log's anchor is a mocknet anchor to Blockcerts: accepted as a test anchor.
+    let (status, message) = cert_verifier_js(&dir.join("d.json"), &profile, None);
+    assert_eq!(status, "success", "d.json: {message}");
+
+    // A tampered credential fails its local hash; another account's profile fails authenticity.
+    let mut doc: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("a.json")).unwrap()).unwrap();
+    doc["name"] = "Forged".into();
+    std::fs::write(dir.join("forged.json"), serde_json::to_vec(&doc).unwrap()).unwrap();
+    let (status, message) = cert_verifier_js(&dir.join("forged.json"), &profile, Some(&anvil.url));
+    assert_eq!(status, "failure");
+    assert!(
+        message.contains("Computed hash does not match remote hash"),
+        "{message}"
+    );
+    let mut other: Value = serde_json::from_slice(&std::fs::read(&profile).unwrap()).unwrap();
+    other["publicKey"][0]["id"] =
+        format!("ecdsa-koblitz-pubkey:{}", badgesafe_testkit::DEV_ACCOUNT_1).into();
+    let other_path = dir.join("other-profile.json");
+    std::fs::write(&other_path, serde_json::to_vec(&other).unwrap()).unwrap();
+    let (status, message) = cert_verifier_js(&dir.join("b.json"), &other_path, Some(&anvil.url));
+    assert_eq!(status, "failure", "{message}");
+    assert!(
+        message.contains("does not belong to the claimed issuer"),
+        "{message}"
+    );
+}

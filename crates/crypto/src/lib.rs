@@ -3,6 +3,8 @@
 //!
 //! Pure: no I/O. Secret key material is zeroized on drop and never printed by `Debug`.
 
+pub mod base58;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::Signer as _;
@@ -91,8 +93,7 @@ fn decode_base58btc(value: &str) -> Result<Vec<u8>, Error> {
     if first != 'z' {
         return Err(Error::MultibaseEncoding(first));
     }
-    let (_, bytes) = multibase::decode(value).map_err(|e| Error::Multibase(e.to_string()))?;
-    Ok(bytes)
+    base58::decode(&value[1..]).map_err(|e| Error::Multibase(e.to_string()))
 }
 
 /// Decodes a `z…` multibase (base58btc) string, as Data Integrity `proofValue`s use.
@@ -102,7 +103,9 @@ pub fn decode_multibase_base58btc(value: &str) -> Result<Vec<u8>, Error> {
 
 /// Encodes bytes as a `z…` multibase (base58btc) string.
 pub fn encode_multibase_base58btc(bytes: &[u8]) -> String {
-    multibase::encode(multibase::Base::Base58Btc, bytes)
+    let mut out = String::from("z");
+    out.push_str(&base58::encode(bytes));
+    out
 }
 
 /// An Ed25519 public key.
@@ -143,8 +146,7 @@ impl Ed25519Public {
 
     /// Reads a legacy `publicKeyBase58` value (raw key, no multicodec header).
     pub fn from_base58(value: &str) -> Result<Self, Error> {
-        let (_, bytes) =
-            multibase::decode(format!("z{value}")).map_err(|e| Error::Multibase(e.to_string()))?;
+        let bytes = base58::decode(value).map_err(|e| Error::Multibase(e.to_string()))?;
         Self::from_bytes(&bytes)
     }
 

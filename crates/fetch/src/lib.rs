@@ -150,6 +150,7 @@ pub struct HttpRpc {
     next_id: AtomicU64,
     cache: Mutex<HashMap<(String, String), Value>>,
     head: Mutex<Option<(Instant, Value)>>,
+    caching: bool,
 }
 
 impl std::fmt::Debug for HttpRpc {
@@ -183,7 +184,15 @@ impl HttpRpc {
             next_id: AtomicU64::new(1),
             cache: Mutex::new(HashMap::new()),
             head: Mutex::new(None),
+            caching: true,
         })
+    }
+
+    /// The same endpoint with no cache: every call goes to the node. For the issuer, who must
+    /// see the chain as it is now (a restarted or reorganised node forgets what it said).
+    pub fn without_cache(mut self) -> Self {
+        self.caching = false;
+        self
     }
 
     fn post(&self, method: &str, params: &Value) -> Result<Value, String> {
@@ -238,6 +247,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl badgesafe_anchor::eth::Rpc for HttpRpc {
     fn call(&self, method: &str, params: Value) -> Result<Value, String> {
+        if !self.caching {
+            return self.post(method, &params);
+        }
         if method == "eth_blockNumber"
             && let Some((at, v)) = lock(&self.head).as_ref()
             && at.elapsed() < Duration::from_secs(1)

@@ -132,7 +132,8 @@ pub fn xsd_now(now: DateTime<Utc>) -> String {
 }
 
 impl Issuer {
-    fn id(&self) -> &str {
+    /// The issuer id (the profile's `id`).
+    pub fn id(&self) -> &str {
         self.profile
             .get("id")
             .and_then(Value::as_str)
@@ -340,6 +341,9 @@ fn normalize_object(map: &mut Map<String, Value>) {
         if let Some(v) = map.get_mut(key)
             && !v.is_array()
             && !v.is_null()
+            // `identifier` is a list of IdentityObjects in a subject, but a single string in
+            // an IdentifierEntry.
+            && (key != "identifier" || v.is_object())
         {
             *v = Value::Array(vec![v.take()]);
         }

@@ -100,6 +100,33 @@ fn language_tags_are_lowercased_before_signing() {
 }
 
 #[test]
+fn an_issuer_profile_with_other_identifiers_signs() {
+    let mut iss = issuer();
+    iss.profile["otherIdentifier"] = json!({
+        "type": "IdentifierEntry",
+        "identifier": "eip155:11155111:0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266",
+        "identifierType": "accountId"
+    });
+    let doc = iss.prepare(&badgesafe_issue_sample(), now()).unwrap();
+    // The entry list becomes an array; the entry's own identifier stays a string.
+    assert_eq!(
+        doc["issuer"]["otherIdentifier"][0]["identifier"],
+        "eip155:11155111:0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+    );
+    let mut subject = json!({"identifier": {"type": "IdentityObject", "identityHash": "x"}});
+    normalize(&mut subject);
+    assert!(subject["identifier"].is_array());
+}
+
+fn badgesafe_issue_sample() -> Value {
+    sample_credential(
+        "student@example.org",
+        "00112233445566778899aabbccddeeff",
+        None,
+    )
+}
+
+#[test]
 fn bad_input_is_refused_with_reasons() {
     let iss = issuer();
     let cases = [

@@ -167,6 +167,14 @@ impl Anvil {
         }
     }
 
+    /// Kills the node at once (SIGKILL): what a crash or a power cut does to it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Starts the node again on the same port with the same arguments (plus `extra`).
     pub fn restart(&mut self, extra: &[&str]) {
         self.stop();

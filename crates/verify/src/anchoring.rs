@@ -123,9 +123,9 @@ fn check_receipt(
     report.pass_integrity(
         pid,
         format!(
-            "{name}: the credential is in batch {}… (its hash is the anchored leaf; a path of {} steps leads to the root)",
+            "{name}: the credential is in batch {}… (its hash is the anchored leaf; a path of {} leads to the root)",
             short(&receipt.merkle_root),
-            receipt.path.len()
+            badgesafe_anchor::counted(receipt.path.len() as u64, "step")
         ),
     );
     true
@@ -249,9 +249,9 @@ fn check_ethereum(
     report.pass_integrity(
         &aid,
         format!(
-            "anchored on {place} at {}: transaction {tx} in block {block}, {} confirmations",
+            "anchored on {place} at {}: transaction {tx} in block {block}, {}",
             time_text(facts.time),
-            facts.confirmations
+            badgesafe_anchor::counted(facts.confirmations, "confirmation")
         ),
     );
     check_sender(&facts.from, facts.time, chain_id, &iid, ctx, opts, report);

@@ -1,0 +1,492 @@
+//! `badgesafe anchor`: signed credentials (JSON files or baked PNG/SVG badges) become one batch,
+//! its root goes on a ledger, and each file gets its anchor proof.
+//!
+//! Unfinished batches in the issuer's `batches/` folder are finished first, so a run that died
+//! (or a transaction still waiting for confirmations) is picked up by the next `anchor`.
+
+use crate::files::{self, Anchoring};
+use anyhow::{Context as _, Result, bail};
+use badgesafe_anchor::{ProofKind, Receipt};
+use badgesafe_fetch::HttpRpc;
+use badgesafe_ledger::batch::{Batches, Record};
+use badgesafe_ledger::ethereum::{self, EthKey, EthLedger};
+use badgesafe_ledger::local::{LOG_FILE, LocalLog};
+use badgesafe_ledger::{Event, Ledger};
+use badgesafe_merkle::Hash;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the batch records live in an issuer folder.
+pub const BATCH_DIR: &str = "batches";
+/// The environment variable holding a hex Ethereum key.
+pub const KEY_ENV: &str = "BADGESAFE_ETH_KEY";
+/// The environment variable holding the key file password.
+pub const PASSWORD_ENV: &str = "BADGESAFE_KEY_PASSWORD";
+
+/// Which ledger `--ledger` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LedgerKind {
+    /// The issuer's own signed, hash-chained log (anchor-log.jsonl); no blockchain.
+    Local,
+    /// An Ethereum-compatible chain over JSON-RPC (--rpc).
+    Ethereum,
+}
+
+/// The `anchor` command's options.
+pub struct Args {
+    pub issuer: PathBuf,
+    pub ledger: LedgerKind,
+    pub rpc: Option<String>,
+    pub confirmations: u64,
+    pub max_fee_gwei: f64,
+    pub priority_fee_gwei: Option<f64>,
+    pub wait: u64,
+    pub timeout: u64,
+    pub key_file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
+}
+
+/// How a credential file holds its credential.
+enum Container {
+    Json,
+    /// A baked badge: the image to bake the anchored credential back into.
+    Image(Vec<u8>),
+}
+
+/// A credential file, read.
+struct Input {
+    container: Container,
+    doc: Value,
+}
+
+fn open(path: &Path) -> Result<Input> {
+    let bytes = files::read_input(path)?;
+    if badgesafe_bake::sniff(&bytes).is_some() {
+        let baked = badgesafe_bake::unbake(&bytes)
+            .with_context(|| format!("reading {}", path.display()))?
+            .with_context(|| format!("{} carries no baked credential", path.display()))?;
+        let text = baked.payload.as_str().trim();
+        if !text.starts_with('{') {
+            bail!(
+                "{} carries a VC-JWT (or an OB 2.0 assertion URL); anchor proofs go into JSON credentials with Data Integrity proofs",
+                path.display()
+            );
+        }
+        let doc = badgesafe_jcs::from_str_strict(text).with_context(|| {
+            format!(
+                "the credential baked into {} is not valid JSON",
+                path.display()
+            )
+        })?;
+        return Ok(Input {
+            container: Container::Image(bytes),
+            doc,
+        });
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim_start().starts_with("ey") {
+        bail!(
+            "{} is a VC-JWT; anchor proofs go into JSON credentials with Data Integrity proofs",
+            path.display()
+        );
+    }
+    let doc = badgesafe_jcs::from_slice_strict(&bytes)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    if !doc.is_object() {
+        bail!("{} is not a JSON object", path.display());
+    }
+    Ok(Input {
+        container: Container::Json,
+        doc,
+    })
+}
+
+/// The anchor proofs a credential carries, decoded.
+fn anchor_receipts(doc: &Value) -> Vec<Result<Receipt, String>> {
+    let proofs: Vec<&Value> = match doc.get("proof") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(p) => vec![p],
+        None => Vec::new(),
+    };
+    proofs
+        .into_iter()
+        .filter(|p| ProofKind::of(p).is_some())
+        .map(|p| {
+            p.get("proofValue")
+                .and_then(Value::as_str)
+                .ok_or_else(|| "an anchor proof without proofValue".to_owned())
+                .and_then(|v| Receipt::decode(v).map_err(|e| e.to_string()))
+        })
+        .collect()
+}
+
+fn issuer_of(doc: &Value) -> Option<&str> {
+    match doc.get("issuer") {
+        Some(Value::String(s)) => Some(s),
+        Some(o) => o.get("id").and_then(Value::as_str),
+        None => None,
+    }
+}
+
+/// Runs `f` over `items` on every core, keeping the order.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    bar: &ProgressBar,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len().max(1));
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                s.spawn(move || {
+                    part.iter()
+                        .map(|item| {
+                            let r = f(item);
+                            bar.inc(1);
+                            r
+                        })
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+fn bar(len: usize, what: &str) -> ProgressBar {
+    let b = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}") {
+        b.set_style(style.progress_chars("=> "));
+    }
+    b.set_message(what.to_owned());
+    b
+}
+
+fn gwei_to_wei(g: f64, flag: &str) -> Result<u128> {
+    if !g.is_finite() || !(0.0..=1e9).contains(&g) {
+        bail!("{flag} must be a number of gwei between 0 and 1000000000, not {g}");
+    }
+    Ok((g * ethereum::GWEI as f64).round() as u128)
+}
+
+/// The password for an encrypted key file: `BADGESAFE_KEY_PASSWORD`, or asked on the terminal.
+pub fn password(what: &str) -> Result<zeroize::Zeroizing<String>> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    if std::io::stdin().is_terminal() {
+        let p = rpassword::prompt_password(format!("Password for {what}: "))
+            .context("reading the password")?;
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    bail!("{what} is encrypted: set {PASSWORD_ENV} or run on a terminal to be asked")
+}
+
+/// The anchoring key: `--key-file`, else `BADGESAFE_ETH_KEY`, else the issuer's key file.
+pub fn eth_key(
+    dir: &Path,
+    anchoring: Option<&Anchoring>,
+    key_file: Option<&Path>,
+) -> Result<EthKey> {
+    let file = match key_file {
+        Some(f) => Some(f.to_path_buf()),
+        None => {
+            if let Ok(hex) = std::env::var(KEY_ENV) {
+                return EthKey::from_hex(&hex).context(KEY_ENV);
+            }
+            anchoring
+                .and_then(|a| a.key_file.as_ref())
+                .map(|f| dir.join(f))
+        }
+    };
+    let Some(file) = file else {
+        bail!(
+            "no Ethereum key: give --key-file (an encrypted keystore) or set {KEY_ENV}; `badgesafe issuer eth-account` makes one"
+        );
+    };
+    let pw = password(&file.display().to_string())?;
+    Ok(EthKey::from_keystore(&file, pw.as_bytes())?)
+}
+
+fn show(event: &Event, spinner: &ProgressBar, tty: bool) {
+    let line = match event {
+        Event::Sending { tx } => format!("sending transaction {tx}"),
+        Event::Resuming { tx } => format!("resuming: looking for transaction {tx}"),
+        Event::Rebroadcast { tx } => {
+            format!("the node did not know transaction {tx}; broadcast it again unchanged")
+        }
+        Event::Waiting {
+            tx,
+            block,
+            confirmations,
+            needed,
+        } => match block {
+            Some(b) => {
+                format!("transaction {tx} in block {b}: {confirmations}/{needed} confirmations")
+            }
+            None => format!("transaction {tx} sent, waiting to be mined"),
+        },
+        Event::Retrying { why } => format!("node unreachable, retrying: {why}"),
+    };
+    if tty {
+        spinner.set_message(line);
+    } else {
+        eprintln!("  {line}");
+    }
+}
+
+/// Runs `badgesafe anchor`. Returns the number of batches finished.
+pub fn run(args: &Args) -> Result<usize> {
+    let dir = &args.issuer;
+    let issuer = files::load_issuer(dir)?;
+    let issuer_id = issuer.id().to_owned();
+    let anchoring = files::load_anchoring(dir)?;
+    let batches = Batches::open(&dir.join(BATCH_DIR))?;
+
+    // The ledger.
+    let log_path = dir.join(LOG_FILE);
+    let local = LocalLog::new(
+        &log_path,
+        &issuer_id,
+        &issuer.verification_method,
+        &issuer.signer,
+    );
+    let key;
+    let rpc;
+    let eth;
+    let ledger: &dyn Ledger = match args.ledger {
+        LedgerKind::Local => {
+            if args.rpc.is_some() {
+                bail!("--rpc is for --ledger ethereum");
+            }
+            &local
+        }
+        LedgerKind::Ethereum => {
+            let Some(a) = &anchoring else {
+                bail!(
+                    "the issuer has no anchoring account yet: run `badgesafe issuer eth-account --dir {}` so that verifiers can tie its transactions to it",
+                    dir.display()
+                );
+            };
+            let url = args.rpc.as_deref().context(
+                "--ledger ethereum needs --rpc URL (the JSON-RPC endpoint of the chain)",
+            )?;
+            key = eth_key(dir, Some(a), args.key_file.as_deref())?;
+            if key.address() != a.address {
+                bail!(
+                    "the key is for account {}, but the issuer publishes {} as its anchoring account; verifiers would reject the anchor",
+                    key.address(),
+                    a.address
+                );
+            }
+            rpc = HttpRpc::new(url, Duration::from_secs(args.timeout.max(1)))
+                .map_err(anyhow::Error::msg)?
+                .without_cache();
+            eth = EthLedger::new(
+                &rpc,
+                &key,
+                ethereum::Config {
+                    max_fee_per_gas: gwei_to_wei(args.max_fee_gwei, "--max-fee-gwei")?,
+                    priority_fee_per_gas: args
+                        .priority_fee_gwei
+                        .map(|g| gwei_to_wei(g, "--priority-fee-gwei"))
+                        .transpose()?,
+                    confirmations: args.confirmations.max(1),
+                    wait: Duration::from_secs(args.wait),
+                    poll: Duration::from_millis(500),
+                    chain_id: Some(a.chain_id),
+                },
+            );
+            &eth
+        }
+    };
+    let vm = match args.ledger {
+        LedgerKind::Local => issuer.verification_method.clone(),
+        LedgerKind::Ethereum => format!("{issuer_id}#{}", files::ANCHOR_FRAGMENT),
+    };
+
+    // Unfinished batches first.
+    let mut finished = 0;
+    for mut rec in batches.unfinished()? {
+        if rec.ledger != ledger.name() {
+            bail!(
+                "batch {} was started on the {} ledger and is not finished; run `badgesafe anchor --issuer {} --ledger {}` first",
+                rec.root,
+                rec.ledger,
+                dir.display(),
+                rec.ledger
+            );
+        }
+        eprintln!(
+            "Finishing batch {} ({} credentials) from an earlier run",
+            rec.root,
+            rec.leaves.len()
+        );
+        complete(&batches, &mut rec, ledger, &vm)?;
+        finished += 1;
+    }
+    if args.files.is_empty() {
+        if finished == 0 {
+            eprintln!("No unfinished batches, and no files given.");
+        }
+        return Ok(finished);
+    }
+
+    // A new batch.
+    let mut seen = std::collections::HashSet::new();
+    let mut targets = Vec::with_capacity(args.files.len());
+    for f in &args.files {
+        let abs = std::path::absolute(f).with_context(|| format!("locating {}", f.display()))?;
+        if !seen.insert(abs.clone()) {
+            bail!("{} is given twice", f.display());
+        }
+        targets.push(abs);
+    }
+    let hashing = bar(targets.len(), "hashing");
+    let leaves: Vec<Result<Hash>> = parallel(&targets, &hashing, |path| {
+        let input = open(path)?;
+        if issuer_of(&input.doc) != Some(issuer_id.as_str()) {
+            bail!(
+                "{} was issued by {}, not by this issuer ({issuer_id})",
+                path.display(),
+                issuer_of(&input.doc).unwrap_or("nobody")
+            );
+        }
+        if !anchor_receipts(&input.doc).is_empty() {
+            bail!("{} already carries an anchor proof", path.display());
+        }
+        badgesafe_anchor::leaf_hash(&input.doc, 0)
+            .with_context(|| format!("hashing {}", path.display()))
+    });
+    hashing.finish_and_clear();
+    let leaves: Vec<Hash> = leaves.into_iter().collect::<Result<_>>()?;
+    let mut rec = batches.create(
+        ledger.name(),
+        &leaves,
+        targets.iter().map(|p| p.display().to_string()).collect(),
+    )?;
+    eprintln!(
+        "Batch {} of {} credentials on the {} ledger",
+        rec.root,
+        leaves.len(),
+        ledger.name()
+    );
+    complete(&batches, &mut rec, ledger, &vm)?;
+    Ok(finished + 1)
+}
+
+/// Anchors a batch (unless it is anchored already) and writes every proof.
+fn complete(batches: &Batches, rec: &mut Record, ledger: &dyn Ledger, vm: &str) -> Result<()> {
+    let tty = std::io::stderr().is_terminal();
+    let spinner = ProgressBar::new_spinner();
+    if tty {
+        spinner.enable_steady_tick(Duration::from_millis(120));
+    }
+    let result = batches.anchor(rec, ledger, &|e| show(&e, &spinner, tty));
+    spinner.finish_and_clear();
+    let anchored = result?;
+    eprintln!("  {}", anchored.summary);
+    let receipts = rec.receipts()?;
+    if rec.targets.len() != receipts.len() {
+        bail!(
+            "batch {} names {} files for {} leaves; its record is damaged",
+            rec.root,
+            rec.targets.len(),
+            receipts.len()
+        );
+    }
+    let root = receipts
+        .first()
+        .map(|r| r.merkle_root)
+        .context("an empty batch")?;
+    let work: Vec<(PathBuf, Receipt)> = rec
+        .targets
+        .iter()
+        .map(PathBuf::from)
+        .zip(receipts)
+        .collect();
+    // In chunks: the new files of a chunk are made in parallel, then written with one flush.
+    let writing = bar(work.len(), "writing");
+    let mut failures: Vec<String> = Vec::new();
+    for chunk in work.chunks(WRITE_CHUNK) {
+        let made = parallel(chunk, &writing, |(path, receipt)| {
+            with_proof(path, receipt, &root, vm, &anchored.time)
+        });
+        let mut ready: Vec<(&Path, Vec<u8>)> = Vec::new();
+        for ((path, _), result) in chunk.iter().zip(made) {
+            match result {
+                Ok(Some(bytes)) => ready.push((path, bytes)),
+                Ok(None) => {}
+                Err(e) => failures.push(format!("{e:#}")),
+            }
+        }
+        let items: Vec<(&Path, &[u8])> = ready.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        badgesafe_fs::write_many_atomic(&items)?;
+    }
+    writing.finish_and_clear();
+    if !failures.is_empty() {
+        bail!(
+            "batch {} is anchored, but {} of its proofs could not be written (the batch stays unfinished; fix the files and run `badgesafe anchor` again):\n  {}",
+            rec.root,
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+    let n = work.len();
+    batches.finish(rec)?;
+    eprintln!("  wrote the anchor proof into {n} credentials");
+    Ok(())
+}
+
+/// Files written per flush.
+const WRITE_CHUNK: usize = 256;
+
+/// The new content of a credential file with its anchor proof; `None` when the proof is there
+/// already (an earlier run wrote it before it was stopped).
+fn with_proof(
+    path: &Path,
+    receipt: &Receipt,
+    root: &Hash,
+    vm: &str,
+    created: &str,
+) -> Result<Option<Vec<u8>>> {
+    let mut input = open(path)?;
+    let present = anchor_receipts(&input.doc);
+    if present
+        .iter()
+        .any(|r| r.as_ref().is_ok_and(|r| r.merkle_root == *root))
+    {
+        return Ok(None);
+    }
+    if !present.is_empty() {
+        bail!("{} carries another anchor proof now", path.display());
+    }
+    let leaf = badgesafe_anchor::leaf_hash(&input.doc, 0)
+        .with_context(|| format!("hashing {}", path.display()))?;
+    if leaf != receipt.target_hash {
+        bail!(
+            "{} changed after the batch was made; its proof was not written",
+            path.display()
+        );
+    }
+    let id = badgesafe_model::new_credential_id();
+    let proof = badgesafe_anchor::proof_object(receipt, &id, vm, created)?;
+    badgesafe_anchor::attach(&mut input.doc, proof)?;
+    let text = serde_json::to_string_pretty(&input.doc)?;
+    Ok(Some(match &input.container {
+        Container::Json => text.into_bytes(),
+        Container::Image(image) => badgesafe_bake::bake(image, &text)
+            .with_context(|| format!("baking into {}", path.display()))?,
+    }))
+}
