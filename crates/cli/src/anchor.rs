@@ -35,18 +35,62 @@ pub enum LedgerKind {
     Ethereum,
 }
 
-/// The `anchor` command's options.
+/// Anchor signed credentials as one batch on a ledger.
+///
+/// The files (JSON, or baked PNG/SVG badges) become one batch: its Merkle root goes on the
+/// ledger and each file gets its anchor proof. Unfinished batches of earlier runs are finished
+/// first; with no files, that is all it does.
+#[derive(clap::Args, Debug, Clone)]
 pub struct Args {
+    /// The issuer folder.
+    #[arg(long)]
     pub issuer: PathBuf,
+    /// Where the batch root goes.
+    #[arg(long, value_enum, default_value_t = LedgerKind::Local)]
     pub ledger: LedgerKind,
+    /// The JSON-RPC endpoint of the chain (--ledger ethereum).
+    #[arg(long, value_name = "URL")]
     pub rpc: Option<String>,
+    /// Blocks (the transaction's own included) before the batch counts as anchored.
+    #[arg(long, default_value_t = 1)]
     pub confirmations: u64,
+    /// The most the transaction may pay per gas, in gwei.
+    #[arg(long, default_value_t = 100.0)]
     pub max_fee_gwei: f64,
+    /// The tip per gas, in gwei (default: what the node suggests).
+    #[arg(long)]
     pub priority_fee_gwei: Option<f64>,
+    /// Seconds to wait for the confirmations before leaving the batch pending.
+    #[arg(long, default_value_t = 600)]
     pub wait: u64,
+    /// Seconds to wait for each JSON-RPC call.
+    #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// An encrypted Ethereum keystore to send from (default: $BADGESAFE_ETH_KEY, then the
+    /// issuer's anchor-key.json). Its password comes from $BADGESAFE_KEY_PASSWORD or the
+    /// terminal.
+    #[arg(long)]
     pub key_file: Option<PathBuf>,
+    /// The credentials.
     pub files: Vec<PathBuf>,
+}
+
+impl Args {
+    /// Defaults for anchoring `files` on the local log of the issuer in `issuer`.
+    pub fn local(issuer: PathBuf, files: Vec<PathBuf>) -> Self {
+        Args {
+            issuer,
+            ledger: LedgerKind::Local,
+            rpc: None,
+            confirmations: 1,
+            max_fee_gwei: 100.0,
+            priority_fee_gwei: None,
+            wait: 600,
+            timeout: 10,
+            key_file: None,
+            files,
+        }
+    }
 }
 
 /// How a credential file holds its credential.
@@ -329,9 +373,9 @@ pub fn run(args: &Args) -> Result<usize> {
             );
         }
         eprintln!(
-            "Finishing batch {} ({} credentials) from an earlier run",
+            "Finishing batch {} ({}) from an earlier run",
             rec.root,
-            rec.leaves.len()
+            badgesafe_anchor::counted(rec.leaves.len() as u64, "credential")
         );
         complete(&batches, &mut rec, ledger, &vm)?;
         finished += 1;
@@ -377,9 +421,9 @@ pub fn run(args: &Args) -> Result<usize> {
         targets.iter().map(|p| p.display().to_string()).collect(),
     )?;
     eprintln!(
-        "Batch {} of {} credentials on the {} ledger",
+        "Batch {} of {} on the {} ledger",
         rec.root,
-        leaves.len(),
+        badgesafe_anchor::counted(leaves.len() as u64, "credential"),
         ledger.name()
     );
     complete(&batches, &mut rec, ledger, &vm)?;
@@ -445,7 +489,10 @@ fn complete(batches: &Batches, rec: &mut Record, ledger: &dyn Ledger, vm: &str) 
     }
     let n = work.len();
     batches.finish(rec)?;
-    eprintln!("  wrote the anchor proof into {n} credentials");
+    eprintln!(
+        "  wrote the anchor proof into {}",
+        badgesafe_anchor::counted(n as u64, "credential")
+    );
     Ok(())
 }
 

@@ -222,22 +222,12 @@ pub(crate) fn batch(count: usize, rpc: Option<&str>) -> Result<()> {
     })?;
     let signing = started.elapsed();
     let anchoring_started = Instant::now();
-    anchor::run(&anchor::Args {
-        issuer: dir.clone(),
-        ledger: if rpc.is_some() {
-            anchor::LedgerKind::Ethereum
-        } else {
-            anchor::LedgerKind::Local
-        },
-        rpc: rpc.map(str::to_owned),
-        confirmations: 1,
-        max_fee_gwei: 100.0,
-        priority_fee_gwei: None,
-        wait: 600,
-        timeout: 10,
-        key_file: None,
-        files: paths.clone(),
-    })?;
+    let mut args = anchor::Args::local(dir.clone(), paths.clone());
+    if let Some(url) = rpc {
+        args.ledger = anchor::LedgerKind::Ethereum;
+        args.rpc = Some(url.to_owned());
+    }
+    anchor::run(&args)?;
     let anchoring = anchoring_started.elapsed();
     let first: Value = badgesafe_jcs::from_slice_strict(&std::fs::read(&paths[0])?)?;
     let proof_value = first["proof"][0]["proofValue"]

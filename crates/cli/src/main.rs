@@ -17,7 +17,7 @@ use std::time::Duration;
 #[command(
     name = "badgesafe",
     version,
-    about = "Open Badges 3.0: issue, bake and verify credentials"
+    about = "Open Badges 3.0: issue, bake, anchor and verify credentials"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create an issuer, sign and bake a sample badge, and verify it.
+    /// Create an issuer, sign, anchor and bake a sample badge, and verify it.
     Demo {
         /// Folder for the demo issuer and badge.
         #[arg(long, default_value = "badgesafe-demo")]
@@ -105,42 +105,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Anchor signed credentials (JSON, or baked PNG/SVG badges) as one batch: its Merkle root
-    /// goes on the ledger and each file gets its anchor proof. Unfinished batches of earlier
-    /// runs are finished first; with no files, that is all it does.
-    Anchor {
-        /// The issuer folder.
-        #[arg(long)]
-        issuer: PathBuf,
-        /// Where the batch root goes.
-        #[arg(long, value_enum, default_value_t = anchor::LedgerKind::Local)]
-        ledger: anchor::LedgerKind,
-        /// The JSON-RPC endpoint of the chain (--ledger ethereum).
-        #[arg(long, value_name = "URL")]
-        rpc: Option<String>,
-        /// Blocks (the transaction's own included) before the batch counts as anchored.
-        #[arg(long, default_value_t = 1)]
-        confirmations: u64,
-        /// The most the transaction may pay per gas, in gwei.
-        #[arg(long, default_value_t = 100.0)]
-        max_fee_gwei: f64,
-        /// The tip per gas, in gwei (default: what the node suggests).
-        #[arg(long)]
-        priority_fee_gwei: Option<f64>,
-        /// Seconds to wait for the confirmations before leaving the batch pending.
-        #[arg(long, default_value_t = 600)]
-        wait: u64,
-        /// Seconds to wait for each JSON-RPC call.
-        #[arg(long, default_value_t = 10)]
-        timeout: u64,
-        /// An encrypted Ethereum keystore to send from (default: $BADGESAFE_ETH_KEY, then the
-        /// issuer's anchor-key.json). Its password comes from $BADGESAFE_KEY_PASSWORD or the
-        /// terminal.
-        #[arg(long)]
-        key_file: Option<PathBuf>,
-        /// The credentials.
-        files: Vec<PathBuf>,
-    },
+    Anchor(anchor::Args),
     /// Time signing and verification per suite on this machine (one thread) and print the
     /// figures and the peak memory.
     Bench {
@@ -314,42 +279,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eth_account(&dir, chain_id, import.as_deref(), from_env)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Anchor {
-            issuer,
-            ledger,
-            rpc,
-            confirmations,
-            max_fee_gwei,
-            priority_fee_gwei,
-            wait,
-            timeout,
-            key_file,
-            files: paths,
-        } => {
-            let args = anchor::Args {
-                issuer,
-                ledger,
-                rpc,
-                confirmations,
-                max_fee_gwei,
-                priority_fee_gwei,
-                wait,
-                timeout,
-                key_file,
-                files: paths,
-            };
-            match anchor::run(&args) {
-                Ok(_) => Ok(ExitCode::SUCCESS),
-                Err(e)
-                    if e.downcast_ref::<badgesafe_ledger::Error>()
-                        .is_some_and(|e| matches!(e, badgesafe_ledger::Error::Pending { .. })) =>
-                {
-                    eprintln!("badgesafe: {e:#}");
-                    Ok(ExitCode::from(3))
-                }
-                Err(e) => Err(e),
+        Command::Anchor(args) => match anchor::run(&args) {
+            Ok(_) => Ok(ExitCode::SUCCESS),
+            Err(e)
+                if e.downcast_ref::<badgesafe_ledger::Error>()
+                    .is_some_and(|e| matches!(e, badgesafe_ledger::Error::Pending { .. })) =>
+            {
+                eprintln!("badgesafe: {e:#}");
+                Ok(ExitCode::from(3))
             }
-        }
+            Err(e) => Err(e),
+        },
         Command::Sign {
             issuer,
             suite,
@@ -527,11 +467,19 @@ fn demo(dir: &Path, email: &str) -> Result<ExitCode> {
     let json_path = dir.join("badge.json");
     let png_path = dir.join("badge.png");
     files::write_atomic(&json_path, text.as_bytes(), false)?;
+    println!("Signed {} (eddsa-rdfc-2022)", json_path.display());
+    // Anchored on the embedded default ledger: the issuer's own signed log.
+    anchor::run(&anchor::Args::local(
+        issuer_dir.clone(),
+        vec![json_path.clone()],
+    ))?;
+    let text = String::from_utf8(files::read_input(&json_path)?)
+        .context("the anchored badge is not UTF-8")?;
     let baked = badgesafe_bake::bake(&png, &text)?;
     files::write_atomic(&png_path, &baked, false)?;
     println!(
-        "Signed {} (eddsa-rdfc-2022) and baked it into {}",
-        json_path.display(),
+        "Anchored it in {} and baked it into {}",
+        issuer_dir.join(badgesafe_ledger::local::LOG_FILE).display(),
         png_path.display()
     );
     let opts = badgesafe_verify::Options {

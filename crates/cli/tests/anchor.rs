@@ -127,6 +127,23 @@ fn sign_many(dir: &Path, n: usize) -> Vec<PathBuf> {
         .collect()
 }
 
+/// `badgesafe anchor --issuer school --ledger ethereum --rpc URL` plus `extra`, sent from the
+/// dev account.
+fn eth_anchor(dir: &Path, rpc: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "anchor", "--issuer", "school", "--ledger", "ethereum", "--rpc", rpc,
+    ];
+    args.extend_from_slice(extra);
+    run(dir, &args, &[("BADGESAFE_ETH_KEY", DEV_KEY)])
+}
+
+/// `badgesafe anchor --issuer school FILE...` on the local log.
+fn local_anchor(dir: &Path, files: &[&str]) -> Output {
+    let mut args = vec!["anchor", "--issuer", "school"];
+    args.extend_from_slice(files);
+    run(dir, &args, &[])
+}
+
 fn strs(paths: &[PathBuf]) -> Vec<&str> {
     paths.iter().map(|p| p.to_str().unwrap()).collect()
 }
@@ -208,11 +225,7 @@ fn a_thousand_badges_go_in_one_transaction_and_every_one_verifies() {
     batch.push(png.clone());
     batch.push(svg.clone());
 
-    let mut args = vec![
-        "anchor", "--issuer", "school", "--ledger", "ethereum", "--rpc", &anvil.url,
-    ];
-    args.extend(strs(&batch));
-    let log = ok(&run(dir, &args, &[("BADGESAFE_ETH_KEY", DEV_KEY)]));
+    let log = ok(&eth_anchor(dir, &anvil.url, &strs(&batch)));
     assert!(
         log.contains("of 1000 credentials on the ethereum ledger"),
         "{log}"
@@ -280,11 +293,7 @@ fn a_thousand_badges_go_in_one_transaction_and_every_one_verifies() {
     );
 
     // The same files again: refused, nothing sent.
-    let mut again = vec![
-        "anchor", "--issuer", "school", "--ledger", "ethereum", "--rpc", &anvil.url,
-    ];
-    again.push(files[0].to_str().unwrap());
-    let e = err(&run(dir, &again, &[("BADGESAFE_ETH_KEY", DEV_KEY)]));
+    let e = err(&eth_anchor(dir, &anvil.url, &[files[0].to_str().unwrap()]));
     assert!(e.contains("already carries an anchor proof"), "{e}");
     assert_eq!(nonce(&anvil, DEV_ACCOUNT), 1);
 }
@@ -335,21 +344,7 @@ fn a_killed_anchor_run_is_finished_by_the_next_one_with_the_same_transaction() {
     }
     anvil.mine(2);
     // The next run, with no files, finishes the batch from its record: no new transaction.
-    let log = ok(&run(
-        dir,
-        &[
-            "anchor",
-            "--issuer",
-            "school",
-            "--ledger",
-            "ethereum",
-            "--rpc",
-            &anvil.url,
-            "--confirmations",
-            "3",
-        ],
-        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
-    ));
+    let log = ok(&eth_anchor(dir, &anvil.url, &["--confirmations", "3"]));
     assert!(log.contains("Finishing batch"), "{log}");
     assert!(log.contains("resuming"), "{log}");
     assert!(
@@ -386,21 +381,9 @@ fn an_unconfirmed_batch_is_reported_pending_and_finished_later() {
     let server = Server::start();
     issuer(dir, &server, Some(DEV_KEY));
     let files = sign_many(dir, 3);
-    let mut args = vec![
-        "anchor",
-        "--issuer",
-        "school",
-        "--ledger",
-        "ethereum",
-        "--rpc",
-        &anvil.url,
-        "--confirmations",
-        "2",
-        "--wait",
-        "1",
-    ];
+    let mut args = vec!["--confirmations", "2", "--wait", "1"];
     args.extend(strs(&files));
-    let o = run(dir, &args, &[("BADGESAFE_ETH_KEY", DEV_KEY)]);
+    let o = eth_anchor(dir, &anvil.url, &args);
     assert_eq!(
         o.status.code(),
         Some(3),
@@ -415,21 +398,7 @@ fn an_unconfirmed_batch_is_reported_pending_and_finished_later() {
     // No proof is written while pending.
     assert!(anchor_proof(&files[0])["cryptosuite"] != "merkle-proof-2019");
     anvil.mine(1);
-    let log = ok(&run(
-        dir,
-        &[
-            "anchor",
-            "--issuer",
-            "school",
-            "--ledger",
-            "ethereum",
-            "--rpc",
-            &anvil.url,
-            "--confirmations",
-            "2",
-        ],
-        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
-    ));
+    let log = ok(&eth_anchor(dir, &anvil.url, &["--confirmations", "2"]));
     assert!(log.contains("2 confirmations"), "{log}");
     assert_eq!(nonce(&anvil, DEV_ACCOUNT), 1);
     for r in verify_json(
@@ -474,27 +443,13 @@ fn the_local_log_is_the_default_and_says_what_it_is() {
         &[],
     ));
     let files = sign_many(dir, 4);
-    let log = ok(&run(
-        dir,
-        &[
-            "anchor",
-            "--issuer",
-            "school",
-            files[0].to_str().unwrap(),
-            files[1].to_str().unwrap(),
-        ],
-        &[],
-    ));
+    let log = ok(&local_anchor(dir, &strs(&files[..2])));
     assert!(log.contains("on the local ledger"), "{log}");
     assert!(
         log.contains("issuer's own anchor log (not a public blockchain)"),
         "{log}"
     );
-    ok(&run(
-        dir,
-        &["anchor", "--issuer", "school", files[2].to_str().unwrap()],
-        &[],
-    ));
+    ok(&local_anchor(dir, &strs(&files[2..3])));
     let text = std::fs::read_to_string(dir.join("school/anchor-log.jsonl")).unwrap();
     assert_eq!(text.lines().count(), 2, "one signed line per batch");
     for r in verify_json(dir, &strs(&files[..3]), &["--offline"]) {
@@ -507,47 +462,21 @@ fn the_local_log_is_the_default_and_says_what_it_is() {
     }
 
     // Refusals, each naming the problem.
-    let e = err(&run(
-        dir,
-        &[
-            "anchor",
-            "--issuer",
-            "school",
-            files[3].to_str().unwrap(),
-            files[3].to_str().unwrap(),
-        ],
-        &[],
-    ));
+    let twice = [files[3].to_str().unwrap(); 2];
+    let e = err(&local_anchor(dir, &twice));
     assert!(e.contains("is given twice"), "{e}");
-    let e = err(&run(
-        dir,
-        &["anchor", "--issuer", "school", "missing.json"],
-        &[],
-    ));
+    let e = err(&local_anchor(dir, &["missing.json"]));
     assert!(e.contains("missing.json"), "{e}");
     std::fs::write(dir.join("jwt.txt"), "eyJhbGciOiJFZERTQSJ9.e30.c2ln").unwrap();
-    let e = err(&run(dir, &["anchor", "--issuer", "school", "jwt.txt"], &[]));
+    let e = err(&local_anchor(dir, &["jwt.txt"]));
     assert!(e.contains("is a VC-JWT"), "{e}");
     let foreign = data("interop/lite-lang-rdfc.json");
-    let e = err(&run(
-        dir,
-        &["anchor", "--issuer", "school", foreign.to_str().unwrap()],
-        &[],
-    ));
+    let e = err(&local_anchor(dir, &[foreign.to_str().unwrap()]));
     assert!(e.contains("not by this issuer"), "{e}");
-    let e = err(&run(
+    let e = err(&eth_anchor(
         dir,
-        &[
-            "anchor",
-            "--issuer",
-            "school",
-            "--ledger",
-            "ethereum",
-            "--rpc",
-            "http://127.0.0.1:1",
-            files[3].to_str().unwrap(),
-        ],
-        &[],
+        "http://127.0.0.1:1",
+        &[files[3].to_str().unwrap()],
     ));
     assert!(
         e.contains("no anchoring account yet") && e.contains("issuer eth-account"),

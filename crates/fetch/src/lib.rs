@@ -32,16 +32,22 @@ pub enum PlainHttp {
     Anywhere,
 }
 
+/// An HTTP client with an overall timeout per request, no automatic redirects, and statuses as
+/// answers (the callers name them).
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("badgesafe/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
 impl HttpFetcher {
     /// A fetcher with a per-request timeout.
     pub fn new(timeout: Duration, plain_http: PlainHttp) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("badgesafe/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = agent(timeout);
         Self {
             agent,
             max_bytes: badgesafe_verify::MAX_FETCH_BYTES as u64,
@@ -171,13 +177,7 @@ impl HttpRpc {
         HttpFetcher::new(timeout, PlainHttp::LoopbackOnly)
             .check_url(url)
             .map_err(|e| format!("RPC endpoint: {e}"))?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .user_agent(concat!("badgesafe/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = agent(timeout);
         Ok(Self {
             url: url.to_owned(),
             agent,

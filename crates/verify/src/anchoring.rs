@@ -123,9 +123,16 @@ fn check_receipt(
     report.pass_integrity(
         pid,
         format!(
-            "{name}: the credential is in batch {}… (its hash is the anchored leaf; a path of {} leads to the root)",
+            "{name}: the credential is in batch {}… ({})",
             short(&receipt.merkle_root),
-            badgesafe_anchor::counted(receipt.path.len() as u64, "step")
+            if receipt.path.is_empty() {
+                "a batch of one: its hash is the root".to_owned()
+            } else {
+                format!(
+                    "its hash is the anchored leaf; a path of {} leads to the root",
+                    badgesafe_anchor::counted(receipt.path.len() as u64, "step")
+                )
+            }
         ),
     );
     true
