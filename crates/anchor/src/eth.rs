@@ -28,6 +28,12 @@ pub fn quantity(v: &Value, what: &str) -> Result<u64, Error> {
         .map_err(|_| Error::Transaction(format!("{what} {s:?} is not a hex number")))
 }
 
+/// Whether `s` is an Ethereum transaction hash: `0x` and 64 hex digits.
+pub fn is_tx_hash(s: &str) -> bool {
+    s.strip_prefix("0x")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The chain id the node serves.
 pub fn chain_id(rpc: &dyn Rpc) -> Result<u64, Error> {
     let v = rpc
@@ -54,6 +60,11 @@ pub struct Facts {
 ///
 /// `Ok(None)`: the node does not know the transaction.
 pub fn lookup(rpc: &dyn Rpc, tx_hash: &str, root: &Hash) -> Result<Option<Facts>, Error> {
+    if !is_tx_hash(tx_hash) {
+        return Err(Error::Transaction(format!(
+            "the transaction id {tx_hash:?} is not 0x and 64 hex digits"
+        )));
+    }
     let call = |method: &str, params: Value| {
         rpc.call(method, params)
             .map_err(|e| Error::Transaction(format!("{} ({method}): {e}", rpc.endpoint())))

@@ -256,3 +256,191 @@ fn mocknet_receipts_check_out_but_prove_no_issuer() {
         assert!(!r.verified);
     }
 }
+
+/// A copy of `file` whose first anchor proof has `proofValue` `value`.
+fn with_proof_value(file: &str, value: &str) -> Vec<u8> {
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(data(file)).unwrap()).unwrap();
+    doc["proof"]["proofValue"] = json!(value);
+    serde_json::to_vec(&doc).unwrap()
+}
+
+fn receipt_of(file: &str) -> badgesafe_anchor::Receipt {
+    let doc: Value = serde_json::from_slice(&std::fs::read(data(file)).unwrap()).unwrap();
+    badgesafe_anchor::Receipt::decode(doc["proof"]["proofValue"].as_str().unwrap()).unwrap()
+}
+
+fn verify_doc(bytes: &[u8], fetcher: &dyn Fetcher, rpc: &[&dyn Rpc]) -> Report {
+    verify_bytes(
+        bytes,
+        &Options {
+            fetcher: Some(fetcher),
+            now: chrono::Utc::now(),
+            recipient_email: None,
+            rpc,
+            confirmations: 1,
+        },
+    )
+}
+
+#[test]
+fn malformed_receipts_and_unhelpful_nodes_fail_by_name() {
+    let anvil = Anvil::start(11_155_111);
+    replay(&anvil, "blockcerts/generated/anvil/eth1-raw-tx.hex");
+    let web = profiles("blockcerts/generated/anvil/anvil-issuer-profile.json");
+    let rpc = HttpRpc::new(&anvil.url, Duration::from_secs(5)).unwrap();
+    let file = "blockcerts/generated/anvil/cert0001.json";
+    let good = receipt_of(file);
+
+    let failed = |bytes: &[u8], id: &str, rpc: &[&dyn Rpc], want: &str| {
+        let r = verify_doc(bytes, &web, rpc);
+        let (o, d) = outcome(&r, id);
+        assert_eq!(o, Outcome::Failed, "{id}: {d}");
+        assert!(d.contains(want), "{id}: {d}");
+        assert!(!r.verified);
+    };
+
+    // A corrupted proofValue: a character outside base58, then valid base58 that is not CBOR.
+    let value = good.encode().unwrap();
+    let mut broken = value.clone();
+    broken.replace_range(40..41, "0");
+    failed(
+        &with_proof_value(file, &broken),
+        "proof.1",
+        &[&rpc],
+        "not base58btc",
+    );
+    failed(
+        &with_proof_value(file, &value[..value.len() / 2]),
+        "proof.1",
+        &[&rpc],
+        "CBOR",
+    );
+
+    // A wrong path: one sibling changed.
+    let mut r = good.clone();
+    match &mut r.path[0] {
+        badgesafe_merkle::Step::Left(h) | badgesafe_merkle::Step::Right(h) => h[0] ^= 1,
+    }
+    failed(
+        &with_proof_value(file, &r.encode().unwrap()),
+        "proof.1",
+        &[&rpc],
+        "the Merkle path does not lead from the credential to the batch root",
+    );
+
+    // A transaction id of the wrong length (checked before any node is asked).
+    let mut r = good.clone();
+    r.anchors[0].tx = "0x8c1a1033".into();
+    failed(
+        &with_proof_value(file, &r.encode().unwrap()),
+        "anchor.1",
+        &[],
+        "is not 0x and 64 hex digits",
+    );
+
+    // A chain no endpoint serves.
+    let mut r = good.clone();
+    r.anchors[0].chain = badgesafe_anchor::Chain::Ethereum(424_242);
+    failed(
+        &with_proof_value(file, &r.encode().unwrap()),
+        "anchor.1",
+        &[&rpc],
+        "the Ethereum-compatible chain 424242",
+    );
+
+    // A node that accepts the connection and never answers: the timeout ends it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let conns: Vec<_> = silent.incoming().take(1).collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(conns);
+    });
+    let slow = HttpRpc::new(&url, Duration::from_millis(400)).unwrap();
+    let started = std::time::Instant::now();
+    failed(
+        &std::fs::read(data(file)).unwrap(),
+        "anchor.1",
+        &[&slow],
+        "timed out",
+    );
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    held.join().unwrap();
+
+    // A node that answers with an error object.
+    let erring = Server::start();
+    erring.serve(
+        "/",
+        "application/json",
+        r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"header not found"}}"#,
+    );
+    let node = HttpRpc::new(&erring.url("/"), Duration::from_secs(2)).unwrap();
+    failed(
+        &std::fs::read(data(file)).unwrap(),
+        "anchor.1",
+        &[&node],
+        "header not found",
+    );
+}
+
+/// The upstream Blockcerts samples (MerkleProof2017, the legacy MerkleProof2019 type,
+/// ChainedProof2021, DataIntegrityProof, Bitcoin and Ethereum anchors): their receipts check
+/// out offline; their anchors are skipped, never passed, so none of them is verified.
+#[test]
+fn upstream_blockcerts_receipts_check_out_offline() {
+    let cases = [
+        ("ethereum-ropsten-valid-2.0.json", "1", "MerkleProof2017"),
+        ("ethereum-sepolia-v3.json", "1", "MerkleProof2019"),
+        ("mocknet-v3-valid.json", "2", "ChainedProof2021"),
+        ("mocknet-valid-2.0.json", "1", "MerkleProof2017"),
+        (
+            "mocknet-vc-v2-data-integrity-proof.json",
+            "1",
+            "merkle-proof-2019",
+        ),
+        ("mocknet-vc-v2-validFrom-valid.json", "1", "MerkleProof2019"),
+        ("testnet-v3-did.json", "1", "MerkleProof2019"),
+    ];
+    for (file, n, kind) in cases {
+        let bytes = std::fs::read(data(&format!("blockcerts/upstream/{file}"))).unwrap();
+        let r = verify_bytes(
+            &bytes,
+            &Options {
+                fetcher: None,
+                now: chrono::Utc::now(),
+                recipient_email: None,
+                rpc: &[],
+                confirmations: 1,
+            },
+        );
+        let (o, d) = outcome(&r, &format!("proof.{n}"));
+        assert_eq!(o, Outcome::Passed, "{file}: {d}");
+        assert!(d.starts_with(kind), "{file}: {d}");
+        assert_eq!(
+            outcome(&r, &format!("anchor.{n}")).0,
+            Outcome::Skipped,
+            "{file}"
+        );
+        assert!(!r.verified, "{file}");
+    }
+    // Blockcerts 3.0-beta signed a form jsonld.js makes by silently dropping relative IRIs;
+    // badgesafe refuses to hash a document that loses data, and says which values.
+    let bytes = std::fs::read(data(
+        "blockcerts/upstream/blockcerts-3.0-beta-did-ethereum-ropsten.json",
+    ))
+    .unwrap();
+    let r = verify_bytes(
+        &bytes,
+        &Options {
+            fetcher: None,
+            now: chrono::Utc::now(),
+            recipient_email: None,
+            rpc: &[],
+            confirmations: 1,
+        },
+    );
+    let (o, d) = outcome(&r, "proof.1");
+    assert_eq!(o, Outcome::Failed);
+    assert!(d.contains("relative IRI \"text/html\""), "{d}");
+    assert!(d.len() < 600, "{d}");
+}

@@ -101,16 +101,34 @@ impl Dropped {
     }
 }
 
+/// Text quoted in a message: at most 80 characters, the rest shown as `…`.
+struct Quoted<'a>(&'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MAX: usize = 80;
+        match self.0.char_indices().nth(MAX) {
+            None => write!(f, "{:?}", self.0),
+            Some((cut, _)) => write!(
+                f,
+                "{:?}… ({} characters)",
+                &self.0[..cut],
+                self.0.chars().count()
+            ),
+        }
+    }
+}
+
 impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Dropped::Term(t) => f.write_str(t),
-            Dropped::RelativeIri(i) => write!(f, "relative IRI {i:?}"),
-            Dropped::InvalidIri(i) => write!(f, "invalid IRI {i:?}"),
-            Dropped::InvalidLanguage(l) => write!(f, "invalid language tag {l:?}"),
-            Dropped::ReservedTerm(t) => write!(f, "reserved term {t:?} in a context"),
+            Dropped::RelativeIri(i) => write!(f, "relative IRI {}", Quoted(i)),
+            Dropped::InvalidIri(i) => write!(f, "invalid IRI {}", Quoted(i)),
+            Dropped::InvalidLanguage(l) => write!(f, "invalid language tag {}", Quoted(l)),
+            Dropped::ReservedTerm(t) => write!(f, "reserved term {} in a context", Quoted(t)),
             Dropped::Ignored(what) => f.write_str(what),
-            Dropped::Direction(text) => write!(f, "the base direction of {text:?}"),
+            Dropped::Direction(text) => write!(f, "the base direction of {}", Quoted(text)),
         }
     }
 }

@@ -306,3 +306,16 @@ fn what_jsonld_js_safe_mode_refuses_is_refused() {
         }
     }
 }
+
+#[test]
+fn long_dropped_values_are_quoted_short() {
+    let long = "x".repeat(500);
+    let shown = Dropped::RelativeIri(long).to_string();
+    assert!(shown.starts_with("relative IRI \"xxxx"), "{shown}");
+    assert!(shown.ends_with("… (500 characters)"), "{shown}");
+    assert!(shown.len() < 120, "{shown}");
+    assert_eq!(
+        Dropped::RelativeIri("a/b".into()).to_string(),
+        "relative IRI \"a/b\""
+    );
+}

@@ -182,6 +182,13 @@ fn check_ethereum(
     let aid = format!("anchor.{n}");
     let iid = format!("anchor.{n}.issuer");
     let place = Chain::Ethereum(chain_id).describe();
+    if !eth::is_tx_hash(tx) {
+        report.fail(
+            &aid,
+            format!("{place}: the transaction id {tx:?} is not 0x and 64 hex digits"),
+        );
+        return;
+    }
     if opts.fetcher.is_none() {
         report.skip(
             &aid,

@@ -201,7 +201,19 @@ fn is_blockcerts_v2(doc: &Value) -> bool {
     }
 }
 
+/// An OB 2.0 (or 1.x) assertion: an Open Badges context, and not a Verifiable Credential (a VC
+/// may use the OB 2.0 vocabulary, as Blockcerts 3.0-beta credentials do).
 fn is_ob2(doc: &Value) -> bool {
+    let first = match doc.get("@context") {
+        Some(Value::Array(items)) => items.first(),
+        other => other,
+    };
+    if first
+        .and_then(Value::as_str)
+        .is_some_and(|c| c == badgesafe_contexts::VC_V1 || c == badgesafe_contexts::VC_V2)
+    {
+        return false;
+    }
     let ctx_is_ob2 = |v: &Value| {
         v.as_str().is_some_and(|s| {
             s.starts_with("https://w3id.org/openbadges/v2")
