@@ -573,3 +573,142 @@ fn the_anchoring_key_must_be_the_published_one() {
         assert_eq!(r["verified"], true, "{r}");
     }
 }
+
+/// A did:key issuer publishes nothing; the profile its signature covers names the account
+/// (`otherIdentifier` eip155:CHAIN:0x…). Credentials signed before the account was added do not.
+#[test]
+fn a_did_key_issuer_names_its_account_in_the_signed_profile() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let anvil = Anvil::start(11_155_111);
+    ok(&run(
+        dir,
+        &[
+            "issuer",
+            "init",
+            "--dir",
+            "school",
+            "--name",
+            "School",
+            "--url",
+            "https://s.example",
+        ],
+        &[],
+    ));
+    let early = sign_many(dir, 1);
+    let early_copy = dir.join("early.json");
+    std::fs::copy(&early[0], &early_copy).unwrap();
+    ok(&run(
+        dir,
+        &[
+            "issuer",
+            "eth-account",
+            "--dir",
+            "school",
+            "--chain-id",
+            SEPOLIA,
+            "--from-env",
+        ],
+        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
+    ));
+    assert!(!dir.join("school/profile.json").exists() && !dir.join("school/did.json").exists());
+    let files = sign_many(dir, 3);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    assert_eq!(
+        doc["issuer"]["otherIdentifier"][0]["identifier"],
+        format!("eip155:11155111:{DEV_ACCOUNT}")
+    );
+    let mut batch = strs(&files);
+    batch.push(early_copy.to_str().unwrap());
+    ok(&eth_anchor(dir, &anvil.url, &batch));
+    for r in verify_json(dir, &strs(&files), &["--rpc", &anvil.url]) {
+        assert_eq!(r["verified"], true, "{r}");
+        let d = check(&r, "anchor.1.issuer")["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(d.contains("names in its signed profile"), "{d}");
+    }
+    let r = &verify_json(dir, &[early_copy.to_str().unwrap()], &["--rpc", &anvil.url])[0];
+    assert_eq!(r["verified"], false);
+    assert_eq!(check(r, "anchor.1.issuer")["outcome"], "failed");
+    assert!(
+        check(r, "anchor.1.issuer")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not name as its anchoring account")
+    );
+}
+
+#[test]
+fn a_did_web_issuer_publishes_its_account_in_did_json() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    ok(&run(
+        dir,
+        &[
+            "issuer",
+            "init",
+            "--dir",
+            "school",
+            "--name",
+            "School",
+            "--url",
+            "https://s.example",
+            "--did-web",
+            "s.example",
+        ],
+        &[],
+    ));
+    ok(&run(
+        dir,
+        &[
+            "issuer",
+            "eth-account",
+            "--dir",
+            "school",
+            "--chain-id",
+            "1",
+            "--from-env",
+        ],
+        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
+    ));
+    let did: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("school/did.json")).unwrap()).unwrap();
+    let vm = did["verificationMethod"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "did:web:s.example#anchor-1")
+        .unwrap();
+    assert_eq!(vm["blockchainAccountId"], format!("eip155:1:{DEV_ACCOUNT}"));
+    assert_eq!(
+        badgesafe_anchor::address_from_jwk(&vm["publicKeyJwk"]).unwrap(),
+        DEV_ACCOUNT
+    );
+    assert!(
+        did["assertionMethod"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("did:web:s.example#anchor-1"))
+    );
+    // The Ed25519 signing key is still there, first.
+    assert_eq!(
+        did["verificationMethod"][0]["id"],
+        "did:web:s.example#key-1"
+    );
+    let e = err(&run(
+        dir,
+        &[
+            "issuer",
+            "eth-account",
+            "--dir",
+            "school",
+            "--chain-id",
+            "0",
+            "--from-env",
+        ],
+        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
+    ));
+    assert!(e.contains("--chain-id"), "{e}");
+}
