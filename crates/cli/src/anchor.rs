@@ -337,6 +337,14 @@ pub fn run(args: &Args) -> Result<usize> {
             rpc = HttpRpc::new(url, Duration::from_secs(args.timeout.max(1)))
                 .map_err(anyhow::Error::msg)?
                 .without_cache();
+            // Before any batch is made: the node must serve the chain the account is published for.
+            let served = badgesafe_anchor::eth::chain_id(&rpc)?;
+            if served != a.chain_id {
+                bail!(
+                    "{url} serves chain {served}, but the issuer publishes its anchoring account for chain {}; give the RPC endpoint of that chain",
+                    a.chain_id
+                );
+            }
             eth = EthLedger::new(
                 &rpc,
                 &key,
@@ -441,6 +449,13 @@ fn complete(batches: &Batches, rec: &mut Record, ledger: &dyn Ledger, vm: &str) 
     spinner.finish_and_clear();
     let anchored = result?;
     eprintln!("  {}", anchored.summary);
+    let chain = anchored.anchor().chain;
+    if matches!(chain, badgesafe_anchor::Chain::Ethereum(_)) && chain.network_name().is_none() {
+        eprintln!(
+            "  note: {} has no Blockcerts network name (mainnet, ropsten, rinkeby, goerli, sepolia), so Blockcerts verifiers cannot check this anchor; badgesafe can",
+            chain.describe()
+        );
+    }
     let receipts = rec.receipts()?;
     if rec.targets.len() != receipts.len() {
         bail!(

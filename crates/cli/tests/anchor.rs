@@ -712,3 +712,60 @@ fn a_did_web_issuer_publishes_its_account_in_did_json() {
     ));
     assert!(e.contains("--chain-id"), "{e}");
 }
+
+#[test]
+fn a_chain_without_a_blockcerts_name_is_anchored_with_a_note() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let anvil = Anvil::start(31_337);
+    let server = Server::start();
+    let url = server.url("/profile.json");
+    ok(&run(
+        dir,
+        &[
+            "issuer",
+            "init",
+            "--dir",
+            "school",
+            "--name",
+            "School",
+            "--url",
+            "https://s.example",
+            "--profile-url",
+            &url,
+        ],
+        &[],
+    ));
+    ok(&run(
+        dir,
+        &[
+            "issuer",
+            "eth-account",
+            "--dir",
+            "school",
+            "--chain-id",
+            "31337",
+            "--from-env",
+        ],
+        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
+    ));
+    publish(dir, &server);
+    let files = sign_many(dir, 2);
+    let log = ok(&eth_anchor(dir, &anvil.url, &strs(&files)));
+    assert!(log.contains("has no Blockcerts network name"), "{log}");
+    let r =
+        badgesafe_anchor::Receipt::decode(anchor_proof(&files[0])["proofValue"].as_str().unwrap())
+            .unwrap();
+    assert!(r.anchors[0].blink().starts_with("blink:eth:31337:0x"));
+    for r in verify_json(dir, &strs(&files), &["--rpc", &anvil.url]) {
+        assert_eq!(r["verified"], true, "{r}");
+    }
+    // The issuer publishes its account for chain 31337: a node of another chain is refused.
+    let sepolia = Anvil::start(11_155_111);
+    let more = sign_many(dir, 1);
+    let e = err(&eth_anchor(dir, &sepolia.url, &strs(&more)));
+    assert!(
+        e.contains("publishes its anchoring account for chain 31337"),
+        "{e}"
+    );
+}
