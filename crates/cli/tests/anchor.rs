@@ -66,21 +66,26 @@ fn issuer(dir: &Path, server: &Server, key: Option<&str>) {
         &[],
     ));
     if let Some(k) = key {
-        ok(&run(
-            dir,
-            &[
-                "issuer",
-                "eth-account",
-                "--dir",
-                "school",
-                "--chain-id",
-                SEPOLIA,
-                "--from-env",
-            ],
-            &[("BADGESAFE_ETH_KEY", k)],
-        ));
+        ok(&account_from_env(dir, SEPOLIA, k));
     }
     publish(dir, server);
+}
+
+/// `badgesafe issuer eth-account --dir school --chain-id CHAIN --from-env` with `key`.
+fn account_from_env(dir: &Path, chain: &str, key: &str) -> Output {
+    run(
+        dir,
+        &[
+            "issuer",
+            "eth-account",
+            "--dir",
+            "school",
+            "--chain-id",
+            chain,
+            "--from-env",
+        ],
+        &[("BADGESAFE_ETH_KEY", key)],
+    )
 }
 
 fn publish(dir: &Path, server: &Server) {
@@ -89,6 +94,22 @@ fn publish(dir: &Path, server: &Server) {
         "application/json",
         std::fs::read(dir.join("school/profile.json")).unwrap(),
     );
+}
+
+/// `badgesafe issuer init --dir school --name School --url https://s.example` plus `extra`.
+fn init_plain(dir: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "issuer",
+        "init",
+        "--dir",
+        "school",
+        "--name",
+        "School",
+        "--url",
+        "https://s.example",
+    ];
+    args.extend_from_slice(extra);
+    ok(&run(dir, &args, &[]));
 }
 
 /// Signs `n` credentials with the issuer in `dir/school` (in-process: 1,000 `badgesafe sign`
@@ -428,20 +449,7 @@ fn the_local_log_is_the_default_and_says_what_it_is() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     // A did:key issuer: its log key resolves offline.
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "init",
-            "--dir",
-            "school",
-            "--name",
-            "School",
-            "--url",
-            "https://s.example",
-        ],
-        &[],
-    ));
+    init_plain(dir, &[]);
     let files = sign_many(dir, 4);
     let log = ok(&local_anchor(dir, &strs(&files[..2])));
     assert!(log.contains("on the local ledger"), "{log}");
@@ -581,36 +589,11 @@ fn a_did_key_issuer_names_its_account_in_the_signed_profile() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     let anvil = Anvil::start(11_155_111);
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "init",
-            "--dir",
-            "school",
-            "--name",
-            "School",
-            "--url",
-            "https://s.example",
-        ],
-        &[],
-    ));
+    init_plain(dir, &[]);
     let early = sign_many(dir, 1);
     let early_copy = dir.join("early.json");
     std::fs::copy(&early[0], &early_copy).unwrap();
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "eth-account",
-            "--dir",
-            "school",
-            "--chain-id",
-            SEPOLIA,
-            "--from-env",
-        ],
-        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
-    ));
+    ok(&account_from_env(dir, SEPOLIA, DEV_KEY));
     assert!(!dir.join("school/profile.json").exists() && !dir.join("school/did.json").exists());
     let files = sign_many(dir, 3);
     let doc: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
@@ -644,35 +627,8 @@ fn a_did_key_issuer_names_its_account_in_the_signed_profile() {
 fn a_did_web_issuer_publishes_its_account_in_did_json() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "init",
-            "--dir",
-            "school",
-            "--name",
-            "School",
-            "--url",
-            "https://s.example",
-            "--did-web",
-            "s.example",
-        ],
-        &[],
-    ));
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "eth-account",
-            "--dir",
-            "school",
-            "--chain-id",
-            "1",
-            "--from-env",
-        ],
-        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
-    ));
+    init_plain(dir, &["--did-web", "s.example"]);
+    ok(&account_from_env(dir, "1", DEV_KEY));
     let did: Value =
         serde_json::from_slice(&std::fs::read(dir.join("school/did.json")).unwrap()).unwrap();
     let vm = did["verificationMethod"]
@@ -697,19 +653,7 @@ fn a_did_web_issuer_publishes_its_account_in_did_json() {
         did["verificationMethod"][0]["id"],
         "did:web:s.example#key-1"
     );
-    let e = err(&run(
-        dir,
-        &[
-            "issuer",
-            "eth-account",
-            "--dir",
-            "school",
-            "--chain-id",
-            "0",
-            "--from-env",
-        ],
-        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
-    ));
+    let e = err(&account_from_env(dir, "0", DEV_KEY));
     assert!(e.contains("--chain-id"), "{e}");
 }
 
@@ -720,35 +664,8 @@ fn a_chain_without_a_blockcerts_name_is_anchored_with_a_note() {
     let anvil = Anvil::start(31_337);
     let server = Server::start();
     let url = server.url("/profile.json");
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "init",
-            "--dir",
-            "school",
-            "--name",
-            "School",
-            "--url",
-            "https://s.example",
-            "--profile-url",
-            &url,
-        ],
-        &[],
-    ));
-    ok(&run(
-        dir,
-        &[
-            "issuer",
-            "eth-account",
-            "--dir",
-            "school",
-            "--chain-id",
-            "31337",
-            "--from-env",
-        ],
-        &[("BADGESAFE_ETH_KEY", DEV_KEY)],
-    ));
+    init_plain(dir, &["--profile-url", &url]);
+    ok(&account_from_env(dir, "31337", DEV_KEY));
     publish(dir, &server);
     let files = sign_many(dir, 2);
     let log = ok(&eth_anchor(dir, &anvil.url, &strs(&files)));

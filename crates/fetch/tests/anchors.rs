@@ -63,6 +63,20 @@ fn verify(file: &str, fetcher: &dyn Fetcher, rpc: &[&dyn Rpc], confirmations: u6
     )
 }
 
+/// The report with no network at all.
+fn offline(bytes: &[u8]) -> Report {
+    verify_bytes(
+        bytes,
+        &Options {
+            fetcher: None,
+            now: chrono::Utc::now(),
+            recipient_email: None,
+            rpc: &[],
+            confirmations: 1,
+        },
+    )
+}
+
 fn outcome(r: &Report, id: &str) -> (Outcome, String) {
     let c = r
         .get(id)
@@ -195,16 +209,7 @@ fn anchor_faults_are_named() {
 #[test]
 fn offline_anchors_are_skipped_never_passed() {
     let bytes = std::fs::read(data("blockcerts/generated/anvil/cert0001.json")).unwrap();
-    let r = verify_bytes(
-        &bytes,
-        &Options {
-            fetcher: None,
-            now: chrono::Utc::now(),
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        },
-    );
+    let r = offline(&bytes);
     assert_eq!(outcome(&r, "proof.1").0, Outcome::Passed);
     assert_eq!(outcome(&r, "anchor.1").0, Outcome::Skipped);
     assert!(
@@ -224,16 +229,7 @@ fn a_changed_credential_fails_its_receipt() {
     )
     .unwrap();
     doc["credentialSubject"]["name"] = json!("Someone Else");
-    let r = verify_bytes(
-        &serde_json::to_vec(&doc).unwrap(),
-        &Options {
-            fetcher: None,
-            now: chrono::Utc::now(),
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        },
-    );
+    let r = offline(&serde_json::to_vec(&doc).unwrap());
     let (o, d) = outcome(&r, "proof.1");
     assert_eq!(o, Outcome::Failed);
     assert!(d.contains("changed after it was anchored"), "{d}");
@@ -403,16 +399,7 @@ fn upstream_blockcerts_receipts_check_out_offline() {
     ];
     for (file, n, kind) in cases {
         let bytes = std::fs::read(data(&format!("blockcerts/upstream/{file}"))).unwrap();
-        let r = verify_bytes(
-            &bytes,
-            &Options {
-                fetcher: None,
-                now: chrono::Utc::now(),
-                recipient_email: None,
-                rpc: &[],
-                confirmations: 1,
-            },
-        );
+        let r = offline(&bytes);
         let (o, d) = outcome(&r, &format!("proof.{n}"));
         assert_eq!(o, Outcome::Passed, "{file}: {d}");
         assert!(d.starts_with(kind), "{file}: {d}");
@@ -429,16 +416,7 @@ fn upstream_blockcerts_receipts_check_out_offline() {
         "blockcerts/upstream/blockcerts-3.0-beta-did-ethereum-ropsten.json",
     ))
     .unwrap();
-    let r = verify_bytes(
-        &bytes,
-        &Options {
-            fetcher: None,
-            now: chrono::Utc::now(),
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        },
-    );
+    let r = offline(&bytes);
     let (o, d) = outcome(&r, "proof.1");
     assert_eq!(o, Outcome::Failed);
     assert!(d.contains("relative IRI \"text/html\""), "{d}");
