@@ -263,7 +263,9 @@ pub fn eth_key(
     Ok(EthKey::from_keystore(&file, pw.as_bytes())?)
 }
 
-fn show(event: &Event, spinner: &ProgressBar, tty: bool) {
+/// Shows a ledger event: on the spinner (a terminal), or as a line on stderr when it differs
+/// from the last line (logs do not repeat the same wait twice a second).
+fn show(event: &Event, spinner: &ProgressBar, tty: bool, last: &std::cell::RefCell<String>) {
     let line = match event {
         Event::Sending { tx } => format!("sending transaction {tx}"),
         Event::Resuming { tx } => format!("resuming: looking for transaction {tx}"),
@@ -285,8 +287,9 @@ fn show(event: &Event, spinner: &ProgressBar, tty: bool) {
     };
     if tty {
         spinner.set_message(line);
-    } else {
+    } else if *last.borrow() != line {
         eprintln!("  {line}");
+        *last.borrow_mut() = line;
     }
 }
 
@@ -400,6 +403,9 @@ pub fn run(args: &Args) -> Result<usize> {
     let mut targets = Vec::with_capacity(args.files.len());
     for f in &args.files {
         let abs = std::path::absolute(f).with_context(|| format!("locating {}", f.display()))?;
+        if abs.to_str().is_none() {
+            bail!("{} is not a UTF-8 path; rename it", f.display());
+        }
         if !seen.insert(abs.clone()) {
             bail!("{} is given twice", f.display());
         }
@@ -422,6 +428,24 @@ pub fn run(args: &Args) -> Result<usize> {
             .with_context(|| format!("hashing {}", path.display()))
     });
     hashing.finish_and_clear();
+    let problems: Vec<String> = leaves
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| format!("{e:#}")))
+        .collect();
+    if !problems.is_empty() {
+        let shown = problems.len().min(20);
+        bail!(
+            "{} of the {} files cannot be anchored, so no batch was made:\n  {}{}",
+            problems.len(),
+            leaves.len(),
+            problems[..shown].join("\n  "),
+            if problems.len() > shown {
+                format!("\n  … and {} more", problems.len() - shown)
+            } else {
+                String::new()
+            }
+        );
+    }
     let leaves: Vec<Hash> = leaves.into_iter().collect::<Result<_>>()?;
     let mut rec = batches.create(
         ledger.name(),
@@ -445,7 +469,8 @@ fn complete(batches: &Batches, rec: &mut Record, ledger: &dyn Ledger, vm: &str) 
     if tty {
         spinner.enable_steady_tick(Duration::from_millis(120));
     }
-    let result = batches.anchor(rec, ledger, &|e| show(&e, &spinner, tty));
+    let last = std::cell::RefCell::new(String::new());
+    let result = batches.anchor(rec, ledger, &|e| show(&e, &spinner, tty, &last));
     spinner.finish_and_clear();
     let anchored = result?;
     eprintln!("  {}", anchored.summary);

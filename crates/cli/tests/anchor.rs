@@ -478,6 +478,16 @@ fn the_local_log_is_the_default_and_says_what_it_is() {
     std::fs::write(dir.join("jwt.txt"), "eyJhbGciOiJFZERTQSJ9.e30.c2ln").unwrap();
     let e = err(&local_anchor(dir, &["jwt.txt"]));
     assert!(e.contains("is a VC-JWT"), "{e}");
+    // Every problem is named at once, and nothing is anchored.
+    let e = err(&local_anchor(
+        dir,
+        &["jwt.txt", "missing.json", files[3].to_str().unwrap()],
+    ));
+    assert!(e.contains("2 of the 3 files cannot be anchored"), "{e}");
+    assert!(
+        e.contains("is a VC-JWT") && e.contains("missing.json"),
+        "{e}"
+    );
     let foreign = data("interop/lite-lang-rdfc.json");
     let e = err(&local_anchor(dir, &[foreign.to_str().unwrap()]));
     assert!(e.contains("not by this issuer"), "{e}");

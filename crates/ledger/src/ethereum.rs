@@ -459,8 +459,9 @@ impl Ledger for EthLedger<'_> {
                             let time = facts
                                 .time
                                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                                .unwrap_or_default();
+                                // A node that gives no block time: the time it was seen mined.
+                                .unwrap_or_else(chrono::Utc::now)
+                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
                             return Ok(Some(Anchored {
                                 ledger: "ethereum".into(),
                                 chain_id,
