@@ -11,18 +11,7 @@ pub const MAX_INPUT_BYTES: u64 = badgesafe_bake::MAX_IMAGE_BYTES as u64;
 
 /// Reads a file, refusing anything larger than [`MAX_INPUT_BYTES`].
 pub fn read_input(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if !meta.is_file() {
-        bail!("{} is not a file", path.display());
-    }
-    if meta.len() > MAX_INPUT_BYTES {
-        bail!(
-            "{} is {} bytes, larger than the limit of {MAX_INPUT_BYTES} bytes",
-            path.display(),
-            meta.len()
-        );
-    }
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    Ok(badgesafe_fs::read_limited(path, MAX_INPUT_BYTES)?)
 }
 
 /// Writes `bytes` to `path` atomically (see [`badgesafe_fs::write_atomic`]). `private` makes the

@@ -1,69 +1,6 @@
 use super::*;
+use badgesafe_testkit::Server;
 use badgesafe_verify::{Fetcher, Options, Outcome};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-
-type Routes = Arc<Mutex<HashMap<String, (u16, Vec<(String, String)>, Vec<u8>)>>>;
-
-/// A real HTTP/1.1 server on 127.0.0.1 (one thread, one connection at a time).
-fn server() -> (String, Routes) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let routes: Routes = Arc::default();
-    let r = routes.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                    break;
-                }
-            }
-            if path == "/slow" {
-                std::thread::sleep(std::time::Duration::from_millis(1500));
-            }
-            let (status, headers, body) = r.lock().unwrap().get(&path).cloned().unwrap_or((
-                404,
-                vec![],
-                b"not found".to_vec(),
-            ));
-            let mut out = stream;
-            let mut head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                body.len()
-            );
-            for (k, v) in headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = out.write_all(head.as_bytes());
-            let _ = out.write_all(&body);
-        }
-    });
-    (base, routes)
-}
-
-fn route(routes: &Routes, path: &str, status: u16, headers: &[(&str, &str)], body: &[u8]) {
-    routes.lock().unwrap().insert(
-        path.to_owned(),
-        (
-            status,
-            headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            body.to_vec(),
-        ),
-    );
-}
 
 fn fetcher() -> HttpFetcher {
     HttpFetcher::new(Duration::from_millis(800), PlainHttp::LoopbackOnly)
@@ -71,25 +8,20 @@ fn fetcher() -> HttpFetcher {
 
 #[test]
 fn gets_follows_redirects_and_names_failures() {
-    let (base, routes) = server();
-    route(&routes, "/ok", 200, &[], b"{\"a\":1}");
-    route(&routes, "/moved", 302, &[("Location", "/ok")], b"");
-    route(
-        &routes,
-        "/out",
-        302,
-        &[("Location", "http://example.com/x")],
-        b"",
-    );
-    route(&routes, "/gone", 410, &[], b"");
-    route(
-        &routes,
+    let web = Server::start();
+    let base = web.base.clone();
+    web.respond("/ok", 200, &[], b"{\"a\":1}");
+    web.respond("/moved", 302, &[("Location", "/ok")], b"");
+    web.respond("/out", 302, &[("Location", "http://example.com/x")], b"");
+    web.respond("/gone", 410, &[], b"");
+    web.respond(
         "/big",
         200,
         &[],
-        &vec![b' '; badgesafe_verify::MAX_FETCH_BYTES + 10],
+        vec![b' '; badgesafe_verify::MAX_FETCH_BYTES + 10],
     );
     let f = fetcher();
+    web.respond_after(Duration::from_millis(1500), "/slow", 200, &[], "late");
     assert_eq!(
         f.get(&format!("{base}/ok"), "application/json").unwrap(),
         b"{\"a\":1}"
@@ -151,12 +83,12 @@ fn relative_redirects_resolve() {
 
 #[test]
 fn did_web_issuer_verifies_end_to_end_over_http() {
-    let (base, routes) = server();
+    let web = Server::start();
+    let base = web.base.clone();
     let port = base.rsplit(':').next().unwrap();
     let did = format!("did:web:127.0.0.1%3A{port}");
     let signer = badgesafe_crypto::Ed25519Signer::generate().unwrap();
-    route(
-        &routes,
+    web.respond(
         "/.well-known/did.json",
         200,
         &[],
@@ -189,33 +121,28 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
     let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T00:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let report = badgesafe_verify::verify_bytes(
-        &serde_json::to_vec(&signed).unwrap(),
-        &Options {
-            fetcher: Some(&f),
-            now,
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        },
-    );
+    let bytes = serde_json::to_vec(&signed).unwrap();
+    let check = || {
+        badgesafe_verify::verify_bytes(
+            &bytes,
+            &Options {
+                fetcher: Some(&f),
+                now,
+                recipient_email: None,
+                rpc: &[],
+                confirmations: 1,
+            },
+        )
+    };
+    let report = check();
     assert!(report.verified, "{}", report.to_text());
     assert_eq!(
         report.get("identity.issuer_key").unwrap().outcome,
         Outcome::Passed
     );
     // The server stops publishing the key: the proof can no longer be checked.
-    route(&routes, "/.well-known/did.json", 404, &[], b"");
-    let report = badgesafe_verify::verify_bytes(
-        &serde_json::to_vec(&signed).unwrap(),
-        &Options {
-            fetcher: Some(&f),
-            now,
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        },
-    );
+    web.respond("/.well-known/did.json", 404, &[], b"");
+    let report = check();
     assert!(!report.verified);
     assert!(
         report.get("proof.1").unwrap().detail.contains("HTTP 404"),

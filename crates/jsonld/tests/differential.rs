@@ -15,7 +15,6 @@
 mod common;
 
 use badgesafe_jsonld::{PinnedLoader, Processor, canonicalize_quads};
-use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -42,21 +41,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// oxjsonld's canonical N-Quads, or its first error.
 fn reference(doc: &Value) -> Result<String, String> {
-    let bytes = serde_json::to_vec(doc).map_err(|e| e.to_string())?;
-    let mut quads = Vec::new();
-    for q in JsonLdParser::new()
-        .for_slice(&bytes)
-        .with_load_document_callback(|url, _| match badgesafe_contexts::get(url) {
-            Some(c) => Ok(JsonLdRemoteDocument {
-                document: c.body.as_bytes().to_vec(),
-                document_url: c.url.to_owned(),
-            }),
-            None => Err(format!("unknown context {url}").into()),
-        })
-    {
-        quads.push(common::from_oxrdf03(&q.map_err(|e| e.to_string())?));
-    }
-    canonicalize_quads(&quads).map_err(|e| e.to_string())
+    canonicalize_quads(&common::oxjsonld_quads(doc)?).map_err(|e| e.to_string())
 }
 
 /// Files on which oxjsonld 0.2.7 refuses a valid document: (path prefix, its error, why badgesafe

@@ -267,7 +267,12 @@ impl<'a> EthLedger<'a> {
         let mut max_fee = base.saturating_mul(2).saturating_add(tip);
         let mut needed = base.saturating_add(tip);
         if let Some(prev) = replacing {
-            let prev_fee: u128 = prev.max_fee_per_gas.parse().unwrap_or(0);
+            let prev_fee: u128 = prev.max_fee_per_gas.parse().map_err(|_| {
+                Error::Batch(format!(
+                    "the batch record gives transaction {} a maxFeePerGas of {:?}, not a number of wei",
+                    prev.hash, prev.max_fee_per_gas
+                ))
+            })?;
             let bumped = prev_fee.saturating_add(prev_fee / 8).saturating_add(1);
             max_fee = max_fee.max(bumped);
             needed = needed.max(bumped);

@@ -194,7 +194,16 @@ impl Drop for Anvil {
     }
 }
 
-type Routes = Arc<Mutex<HashMap<String, (u16, String, Vec<u8>)>>>;
+/// What a route answers: status, headers, body, and how long to wait before answering.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    delay: Duration,
+}
+
+type Routes = Arc<Mutex<HashMap<String, Answer>>>;
 
 /// A real HTTP/1.1 server on 127.0.0.1 (one request per connection), serving fixed routes.
 pub struct Server {
@@ -233,17 +242,25 @@ impl Server {
                     let mut body = vec![0; length];
                     let _ = reader.read_exact(&mut body);
                     let path = path.split('?').next().unwrap_or("/").to_owned();
-                    let (status, ctype, body) = r.lock().unwrap().get(&path).cloned().unwrap_or((
-                        404,
-                        "text/plain".into(),
-                        b"not found".to_vec(),
-                    ));
+                    let answer = r.lock().unwrap().get(&path).cloned().unwrap_or(Answer {
+                        status: 404,
+                        headers: vec![("Content-Type".into(), "text/plain".into())],
+                        body: b"not found".to_vec(),
+                        delay: Duration::ZERO,
+                    });
+                    std::thread::sleep(answer.delay);
                     let mut out = stream;
-                    let head = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        answer.status,
+                        answer.body.len()
                     );
+                    for (k, v) in &answer.headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str("\r\n");
                     let _ = out.write_all(head.as_bytes());
+                    let body = answer.body;
                     let _ = out.write_all(&body);
                 });
             }
@@ -253,10 +270,39 @@ impl Server {
 
     /// Serves `body` at `path` with status 200.
     pub fn serve(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
-        self.routes
-            .lock()
-            .unwrap()
-            .insert(path.to_owned(), (200, content_type.to_owned(), body.into()));
+        self.respond(path, 200, &[("Content-Type", content_type)], body);
+    }
+
+    /// Answers requests for `path` with `status`, `headers` and `body`.
+    pub fn respond(
+        &self,
+        path: &str,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) {
+        self.respond_after(Duration::ZERO, path, status, headers, body);
+    }
+
+    /// Like [`Server::respond`], after waiting `delay` (a slow server).
+    pub fn respond_after(
+        &self,
+        delay: Duration,
+        path: &str,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) {
+        let answer = Answer {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: body.into(),
+            delay,
+        };
+        self.routes.lock().unwrap().insert(path.to_owned(), answer);
     }
 
     /// The full URL of `path`.

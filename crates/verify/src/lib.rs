@@ -447,6 +447,18 @@ struct Method {
     from_fragment: bool,
 }
 
+impl From<badgesafe_did::VerificationMethod> for Method {
+    /// A method read from a DID or controller document.
+    fn from(m: badgesafe_did::VerificationMethod) -> Self {
+        Method {
+            key: m.key,
+            controller: m.controller,
+            id: m.id,
+            from_fragment: false,
+        }
+    }
+}
+
 enum Resolve {
     Offline(String),
     Failed(String),
@@ -459,30 +471,13 @@ fn resolve_method(vm: &str, opts: &Options<'_>) -> Result<Method, Resolve> {
         ));
     }
     if vm.starts_with("did:key:") {
-        let m = badgesafe_did::resolve_did_key(vm).map_err(|e| Resolve::Failed(e.to_string()))?;
-        return Ok(Method {
-            key: m.key,
-            controller: m.controller,
-            id: m.id,
-            from_fragment: false,
-        });
+        return badgesafe_did::resolve_did_key(vm)
+            .map(Method::from)
+            .map_err(|e| Resolve::Failed(e.to_string()));
     }
     if vm.starts_with("did:web:") {
         let url = badgesafe_did::did_web_url(vm).map_err(|e| Resolve::Failed(e.to_string()))?;
-        let doc = fetch_json(&url, opts).map_err(|e| match e {
-            Fetched::Offline => Resolve::Offline(format!("did:web document {url}")),
-            Fetched::Failed(why) => {
-                Resolve::Failed(format!("could not get the did:web document {url}: {why}"))
-            }
-        })?;
-        let m = badgesafe_did::find_method(&doc, &url, vm)
-            .map_err(|e| Resolve::Failed(e.to_string()))?;
-        return Ok(Method {
-            key: m.key,
-            controller: m.controller,
-            id: m.id,
-            from_fragment: false,
-        });
+        return method_in_document(&url, vm, "did:web document", opts);
     }
     if vm.starts_with("did:") {
         return Err(Resolve::Failed(format!(
@@ -512,20 +507,23 @@ fn resolve_method(vm: &str, opts: &Options<'_>) -> Result<Method, Resolve> {
         )));
     }
     let url = vm.split('#').next().unwrap_or(vm);
+    method_in_document(url, vm, "key document", opts)
+}
+
+/// The verification method `vm` in the document at `url` (`what` names the document).
+fn method_in_document(
+    url: &str,
+    vm: &str,
+    what: &str,
+    opts: &Options<'_>,
+) -> Result<Method, Resolve> {
     let doc = fetch_json(url, opts).map_err(|e| match e {
-        Fetched::Offline => Resolve::Offline(format!("key document {url}")),
-        Fetched::Failed(why) => {
-            Resolve::Failed(format!("could not get the key document {url}: {why}"))
-        }
+        Fetched::Offline => Resolve::Offline(format!("{what} {url}")),
+        Fetched::Failed(why) => Resolve::Failed(format!("could not get the {what} {url}: {why}")),
     })?;
-    let m =
-        badgesafe_did::find_method(&doc, url, vm).map_err(|e| Resolve::Failed(e.to_string()))?;
-    Ok(Method {
-        key: m.key,
-        controller: m.controller,
-        id: m.id,
-        from_fragment: false,
-    })
+    badgesafe_did::find_method(&doc, url, vm)
+        .map(Method::from)
+        .map_err(|e| Resolve::Failed(e.to_string()))
 }
 
 fn key_binding(

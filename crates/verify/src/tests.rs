@@ -23,6 +23,17 @@ fn offline() -> Options<'static> {
     }
 }
 
+/// The report with `web` answering network requests.
+fn online(bytes: &[u8], web: &dyn Fetcher) -> Report {
+    verify_bytes(
+        bytes,
+        &Options {
+            fetcher: Some(web),
+            ..offline()
+        },
+    )
+}
+
 /// Serves fixture files for the URLs the 1EdTech fixtures name (a supplement to the real HTTP
 /// tests of the fetch crate; it never answers for an unknown URL).
 struct FixtureWeb(HashMap<String, Vec<u8>>);
@@ -149,12 +160,7 @@ fn network_checks_are_skipped_offline_and_failed_when_unreachable() {
     let file = read("samples/1edtech-validator/ob30/simple.json");
     let r = verify_bytes(&file, &offline());
     assert_eq!(outcome(&r, "identity.issuer_key"), Outcome::Skipped);
-    let empty = FixtureWeb(HashMap::new());
-    let online = Options {
-        fetcher: Some(&empty),
-        ..offline()
-    };
-    let r = verify_bytes(&file, &online);
+    let r = online(&file, &FixtureWeb(HashMap::new()));
     assert_eq!(
         outcome(&r, "identity.issuer_key"),
         Outcome::Failed,
@@ -192,26 +198,14 @@ fn did_web_keys_are_resolved_skipped_offline_and_failed_when_unreachable() {
         "a credential with no checked proof is not verified"
     );
     let empty = FixtureWeb(HashMap::new());
-    let r = verify_bytes(
-        &bytes,
-        &Options {
-            fetcher: Some(&empty),
-            ..offline()
-        },
-    );
+    let r = online(&bytes, &empty);
     assert_eq!(outcome(&r, "proof.1"), Outcome::Failed);
     let doc = badgesafe_did::did_web_document(did, "key-1", &signer.public());
     let web = FixtureWeb(HashMap::from([(
         "https://school.example/.well-known/did.json".to_owned(),
         doc.to_string().into_bytes(),
     )]));
-    let r = verify_bytes(
-        &bytes,
-        &Options {
-            fetcher: Some(&web),
-            ..offline()
-        },
-    );
+    let r = online(&bytes, &web);
     assert!(r.verified, "{}", r.to_text());
     assert_eq!(outcome(&r, "identity.issuer_key"), Outcome::Passed);
     // Another key under the same id fails.
@@ -224,13 +218,7 @@ fn did_web_keys_are_resolved_skipped_offline_and_failed_when_unreachable() {
         "https://school.example/.well-known/did.json".to_owned(),
         other.to_string().into_bytes(),
     )]));
-    let r = verify_bytes(
-        &bytes,
-        &Options {
-            fetcher: Some(&web),
-            ..offline()
-        },
-    );
+    let r = online(&bytes, &web);
     assert_eq!(outcome(&r, "proof.1"), Outcome::Failed);
 }
 

@@ -116,3 +116,21 @@ pub fn try_parse_nquads(path: &std::path::Path) -> Result<Vec<Quad>, String> {
         .map(|q| q.map(|q| from_oxrdf02(&q)).map_err(|e| e.to_string()))
         .collect()
 }
+
+/// oxjsonld's quads for `doc`, with contexts from badgesafe's pinned set only; `Err` is
+/// oxjsonld's first error.
+pub fn oxjsonld_quads(doc: &serde_json::Value) -> Result<Vec<Quad>, String> {
+    use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+    let bytes = serde_json::to_vec(doc).map_err(|e| e.to_string())?;
+    JsonLdParser::new()
+        .for_slice(&bytes)
+        .with_load_document_callback(|url, _| match badgesafe_contexts::get(url) {
+            Some(c) => Ok(JsonLdRemoteDocument {
+                document: c.body.as_bytes().to_vec(),
+                document_url: c.url.to_owned(),
+            }),
+            None => Err(format!("unknown context {url}").into()),
+        })
+        .map(|q| q.map(|q| from_oxrdf03(&q)).map_err(|e| e.to_string()))
+        .collect()
+}
