@@ -1,15 +1,10 @@
 //! `credentialStatus`: W3C BitstringStatusList and 1EdTechRevocationList.
 
 use crate::{Fetched, Options, Report, fetch_bytes, fetch_json};
-use base64::Engine as _;
 use serde_json::Value;
-use std::io::Read as _;
 
 const ID: &str = "status.revocation";
-/// Largest decompressed status list accepted (bounds gzip bombs).
-pub const MAX_STATUS_LIST_BYTES: u64 = 16 * 1024 * 1024;
-/// Smallest bitstring the specification allows, in entries.
-const MIN_ENTRIES: usize = 131_072;
+use badgesafe_status::MIN_ENTRIES;
 
 pub(crate) fn check(doc: &Value, opts: &Options<'_>, report: &mut Report) {
     let entries: Vec<&Value> = match doc.get("credentialStatus") {
@@ -164,7 +159,7 @@ fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report
     else {
         return report.fail(ID, format!("status list {url} has no encodedList"));
     };
-    let bits = match decode_list(encoded) {
+    let bits = match badgesafe_status::decode_list(encoded) {
         Ok(b) => b,
         Err(e) => return report.fail(ID, format!("status list {url}: {e}")),
     };
@@ -201,38 +196,4 @@ fn bitstring(doc: &Value, entry: &Value, opts: &Options<'_>, report: &mut Report
             format!("status {purpose} = {value} (status list {url}, index {index})"),
         );
     }
-}
-
-/// Multibase base64url (`u…`) of a GZIP-compressed bitstring → the bitstring.
-pub fn decode_list(encoded: &str) -> Result<Vec<u8>, String> {
-    let Some(b64) = encoded.strip_prefix('u') else {
-        return Err("encodedList is not multibase base64url (it must start with 'u')".into());
-    };
-    let gz = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(b64.trim_end_matches('='))
-        .map_err(|e| format!("encodedList is not base64url: {e}"))?;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .take(MAX_STATUS_LIST_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("encodedList is not GZIP data: {e}"))?;
-    if out.len() as u64 > MAX_STATUS_LIST_BYTES {
-        return Err(format!(
-            "encodedList expands beyond {MAX_STATUS_LIST_BYTES} bytes"
-        ));
-    }
-    Ok(out)
-}
-
-/// Encodes a bitstring as `encodedList` (GZIP, multibase base64url).
-#[cfg_attr(not(test), allow(dead_code))]
-pub fn encode_list(bits: &[u8]) -> Result<String, String> {
-    use std::io::Write as _;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bits).map_err(|e| e.to_string())?;
-    let gz = enc.finish().map_err(|e| e.to_string())?;
-    Ok(format!(
-        "u{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(gz)
-    ))
 }

@@ -471,13 +471,3 @@ fn report_serializes_as_the_cli_promises() {
         Some("passed" | "failed" | "skipped")
     ));
 }
-
-#[test]
-fn status_list_codec_round_trips() {
-    let mut bits = vec![0u8; 16 * 1024];
-    bits[2] = 0b0000_0001; // index 23
-    let enc = status::encode_list(&bits).unwrap();
-    assert_eq!(status::decode_list(&enc).unwrap(), bits);
-    assert!(status::decode_list("zabc").is_err());
-    assert!(status::decode_list("uAAAA").is_err());
-}
