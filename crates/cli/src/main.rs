@@ -5,6 +5,7 @@ mod anchor;
 mod bench;
 mod files;
 mod image;
+mod serve;
 
 use anyhow::{Context as _, Result, bail};
 use badgesafe_issue::Format;
@@ -106,6 +107,34 @@ enum Command {
         files: Vec<PathBuf>,
     },
     Anchor(anchor::Args),
+    /// Run the school's issuer service: catalogue, results in (CSV and JSON), batches signed,
+    /// anchored and baked, delivery e-mail, status lists and the VC-API.
+    Serve(serve::ServeArgs),
+    /// Remove personal data whose retention window has ended (the service also does this
+    /// every hour).
+    Purge {
+        #[command(flatten)]
+        data: serve::DataArgs,
+        /// Days personal data is kept after delivery.
+        #[arg(long, default_value_t = 30)]
+        retention_days: i64,
+    },
+    /// Print what the issuer service stores about people, and for how long.
+    PrivacyReport {
+        #[command(flatten)]
+        data: serve::DataArgs,
+        /// Days personal data is kept after delivery.
+        #[arg(long, default_value_t = 30)]
+        retention_days: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// API tokens for staff tools and school applications.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Time signing and verification per suite on this machine (one thread) and print the
     /// figures and the peak memory.
     Bench {
@@ -164,6 +193,34 @@ enum IssuerCommand {
         /// Use the key in $BADGESAFE_ETH_KEY; badgesafe does not store it.
         #[arg(long)]
         from_env: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token and print it once.
+    Create {
+        #[command(flatten)]
+        data: serve::DataArgs,
+        /// The application or person the token is for.
+        #[arg(long)]
+        app: String,
+        /// admin (everything), results (push and upload results, see batches) or issue (the
+        /// VC-API issue and status endpoints).
+        #[arg(long, default_value = "results")]
+        scope: String,
+    },
+    /// List tokens (never the secrets).
+    List {
+        #[command(flatten)]
+        data: serve::DataArgs,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[command(flatten)]
+        data: serve::DataArgs,
+        /// The token id, as `token list` shows it.
+        id: String,
     },
 }
 
@@ -277,6 +334,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             eth_account(&dir, chain_id, import.as_deref(), from_env)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            serve::serve(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Purge {
+            data,
+            retention_days,
+        } => {
+            serve::purge(&data, retention_days)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::PrivacyReport {
+            data,
+            retention_days,
+            json,
+        } => {
+            serve::privacy_report(&data, retention_days, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command } => {
+            match command {
+                TokenCommand::Create { data, app, scope } => {
+                    serve::token_create(&data, &app, &scope)?
+                }
+                TokenCommand::List { data } => serve::token_list(&data)?,
+                TokenCommand::Revoke { data, id } => serve::token_revoke(&data, &id)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Anchor(args) => match anchor::run(&args) {

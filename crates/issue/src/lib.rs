@@ -140,6 +140,22 @@ impl Issuer {
             .unwrap_or_default()
     }
 
+    /// Adds a Data Integrity proof (`assertionMethod`) to `doc` as it is, without completing or
+    /// checking it as an Open Badge: for status lists, and for VC-API callers who send the
+    /// exact credential they want signed.
+    pub fn sign_exact(&self, doc: Value, suite: Suite, now: DateTime<Utc>) -> Result<Value, Error> {
+        let options = ProofOptions {
+            suite,
+            verification_method: self.verification_method.clone(),
+            proof_purpose: "assertionMethod".into(),
+            created: Some(xsd_now(now)),
+            expires: None,
+            domain: None,
+            challenge: None,
+        };
+        Ok(badgesafe_proof::sign(doc, &options, &self.signer)?)
+    }
+
     /// Completes and checks a credential before signing:
     /// contexts, a random `urn:uuid` id when it has none, this issuer's profile, `validFrom`,
     /// arrays for multi-valued fields, lower-case language tags, then the OB 3.0 schema.
@@ -247,26 +263,16 @@ impl Issuer {
     ) -> Result<Signed, Error> {
         let doc = self.prepare(credential, now)?;
         match format {
-            Format::Rdfc | Format::Jcs => {
-                let options = ProofOptions {
-                    suite: if format == Format::Rdfc {
-                        Suite::EddsaRdfc2022
-                    } else {
-                        Suite::EddsaJcs2022
-                    },
-                    verification_method: self.verification_method.clone(),
-                    proof_purpose: "assertionMethod".into(),
-                    created: Some(xsd_now(now)),
-                    expires: None,
-                    domain: None,
-                    challenge: None,
-                };
-                Ok(Signed::Json(badgesafe_proof::sign(
-                    doc,
-                    &options,
-                    &self.signer,
-                )?))
-            }
+            Format::Rdfc => Ok(Signed::Json(self.sign_exact(
+                doc,
+                Suite::EddsaRdfc2022,
+                now,
+            )?)),
+            Format::Jcs => Ok(Signed::Json(self.sign_exact(
+                doc,
+                Suite::EddsaJcs2022,
+                now,
+            )?)),
             Format::JwtEdDsa | Format::JwtRs256 => {
                 let payload = jwt_payload(&doc)?;
                 let (signer, kid) = if format == Format::JwtEdDsa {

@@ -32,6 +32,9 @@ pub enum Error {
 
 type Result<T> = std::result::Result<T, Error>;
 
+/// The batch id recorded for credentials issued one by one through the VC-API.
+pub const VC_API_BATCH: &str = "vc-api";
+
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -318,7 +321,9 @@ impl Store {
                     *version,
                     Cow::Borrowed(*what),
                     sqlx::migrate::MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql.replace("{blob}", blob))),
+                    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(
+                        sql.replace("{blob}", blob),
+                    )),
                     false,
                 )
             })
@@ -390,6 +395,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(Self::achievement).collect()
+    }
+
+    /// Every achievement's display name, by key.
+    pub async fn achievement_names(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, name FROM achievements")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((s(r, "key")?, s(r, "name")?)))
+            .collect()
     }
 
     /// Retires (or brings back) an achievement. Its badges stay valid; no new ones are issued.
@@ -582,15 +597,26 @@ impl Store {
         fresh: &(dyn Fn() -> (String, String) + Sync),
     ) -> Result<Option<Batch>> {
         let mut tx = self.pool.begin().await?;
-        let ids: Vec<String> = sqlx::query(
-            "SELECT id FROM results WHERE batch_id IS NULL ORDER BY email, created, id LIMIT $1",
+        let mut rows: Vec<(String, Option<String>)> = sqlx::query(
+            "SELECT id, email FROM results WHERE batch_id IS NULL ORDER BY email, created, id LIMIT $1",
         )
-        .bind(max)
+        .bind(max + 1)
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| s(r, "id"))
+        .map(|r| Ok((s(r, "id")?, os(r, "email")?)))
         .collect::<Result<_>>()?;
+        // A student's results stay together, so they get one message: when the batch is full,
+        // the last student's results wait for the next batch (unless they alone fill it).
+        if rows.len() as i64 > max {
+            let next = rows.pop().and_then(|r| r.1);
+            let keep = rows
+                .iter()
+                .rposition(|r| r.1 != next)
+                .map_or(rows.len(), |p| p + 1);
+            rows.truncate(keep);
+        }
+        let ids: Vec<String> = rows.into_iter().map(|r| r.0).collect();
         if ids.is_empty() {
             return Ok(None);
         }
@@ -953,21 +979,23 @@ impl Store {
 
     // ---- outbox -------------------------------------------------------------------------
 
-    /// Claims a message that is due.
+    /// Claims a message that is due and not leased by another instance (`owner`'s own
+    /// leases, left by a crash of this same instance, are taken back at once).
     pub async fn claim_mail(&self, owner: &str, now: i64, lease_ms: i64) -> Result<Option<Mail>> {
         let rows = sqlx::query(
             "SELECT batch_id, email, attempts FROM outbox
-             WHERE state = 'queued' AND next_attempt <= $1 AND (lease_until IS NULL OR lease_until < $1)
+             WHERE state = 'queued' AND next_attempt <= $1 AND (lease_until IS NULL OR lease_until < $1 OR owner = $2)
              ORDER BY next_attempt LIMIT 8",
         )
         .bind(now)
+        .bind(owner)
         .fetch_all(&self.pool)
         .await?;
         for r in rows {
             let (batch_id, email) = (s(&r, "batch_id")?, s(&r, "email")?);
             let done = sqlx::query(
                 "UPDATE outbox SET owner = $1, lease_until = $2
-                 WHERE batch_id = $3 AND email = $4 AND state = 'queued' AND (lease_until IS NULL OR lease_until < $5)",
+                 WHERE batch_id = $3 AND email = $4 AND state = 'queued' AND (lease_until IS NULL OR lease_until < $5 OR owner = $1)",
             )
             .bind(owner)
             .bind(now + lease_ms)
@@ -1310,6 +1338,46 @@ impl Store {
         Ok(())
     }
 
+    /// Records a credential issued through the VC-API with a status entry; returns its status
+    /// index. Its body is not kept.
+    pub async fn register_credential(&self, id: &str, label: &str, now: i64) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let index = loop {
+            let row = sqlx::query("SELECT value FROM counters WHERE name = 'status_index'")
+                .fetch_one(&mut *tx)
+                .await?;
+            let index = i(&row, "value")?;
+            let done = sqlx::query(
+                "UPDATE counters SET value = $1 WHERE name = 'status_index' AND value = $2",
+            )
+            .bind(index + 1)
+            .bind(index)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                break index;
+            }
+        };
+        let done = sqlx::query(
+            "INSERT INTO credentials (id, result_id, batch_id, position, status_index, achievement, leaf_hash, issued, purged)
+             VALUES ($1, $2, $6, 0, $3, $4, '', $5, $5)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(format!("vc-api:{id}"))
+        .bind(index)
+        .bind(label)
+        .bind(now)
+        .bind(VC_API_BATCH)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::Conflict(format!("credential {id} exists already")));
+        }
+        tx.commit().await?;
+        Ok(index)
+    }
+
     /// The highest status index handed out so far (exclusive).
     pub async fn status_indices_used(&self) -> Result<i64> {
         let row = sqlx::query("SELECT value FROM counters WHERE name = 'status_index'")
@@ -1330,9 +1398,8 @@ impl Store {
         imports_before: i64,
     ) -> Result<Purged> {
         let mut tx = self.pool.begin().await?;
-        let mut out = Purged::default();
         // Messages first: they name the address the credentials are about to forget.
-        out.messages = sqlx::query(
+        let messages = sqlx::query(
             "DELETE FROM outbox WHERE state = 'sent' AND EXISTS (SELECT 1 FROM credentials c
                  WHERE c.batch_id = outbox.batch_id AND c.email = outbox.email AND c.purge_after <= $1)",
         )
@@ -1340,7 +1407,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        out.credentials = sqlx::query(
+        let credentials = sqlx::query(
             "UPDATE credentials SET body = NULL, baked = NULL, baked_type = NULL, email = NULL, name = NULL, purged = $1
              WHERE purge_after <= $1 AND purged IS NULL",
         )
@@ -1348,7 +1415,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        out.results = sqlx::query(
+        let results = sqlx::query(
             "DELETE FROM results WHERE created < $1 AND batch_id IS NOT NULL AND EXISTS
                  (SELECT 1 FROM credentials c WHERE c.result_id = results.id AND c.purged IS NOT NULL)",
         )
@@ -1356,7 +1423,7 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        out.imports = sqlx::query(
+        let imports = sqlx::query(
             "UPDATE imports SET rows_json = NULL, errors_json = '[]', state = CASE WHEN state = 'checked' THEN 'expired' ELSE state END
              WHERE created < $1 AND (rows_json IS NOT NULL OR errors_json <> '[]')",
         )
@@ -1364,13 +1431,19 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        out.sessions = sqlx::query("DELETE FROM sessions WHERE expires < $1")
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires < $1")
             .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         tx.commit().await?;
-        Ok(out)
+        Ok(Purged {
+            credentials,
+            messages,
+            results,
+            imports,
+            sessions,
+        })
     }
 
     /// Counts of what is stored about people.

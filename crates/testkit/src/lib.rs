@@ -310,3 +310,89 @@ impl Server {
         format!("{}{path}", self.base)
     }
 }
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A real SMTP server (`interop/smtp-sink.mjs`, Nodemailer's smtp-server) writing each
+/// accepted message to a folder; stopped when dropped.
+pub struct SmtpSink {
+    child: Option<Child>,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl SmtpSink {
+    /// Starts on `port` (0: any), writing to `dir`. `auth` requires AUTH with (user, password);
+    /// `tls` offers STARTTLS with (cert, key) PEM files.
+    pub fn start(
+        port: u16,
+        dir: &std::path::Path,
+        auth: Option<(&str, &str)>,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+    ) -> Self {
+        let port = if port == 0 { free_port() } else { port };
+        let mut cmd = Command::new("node");
+        cmd.arg(repo().join("interop/smtp-sink.mjs"))
+            .arg(port.to_string())
+            .arg(dir);
+        if let Some((u, p)) = auth {
+            cmd.args(["--user", u, "--password", p]);
+        }
+        if let Some((cert, key)) = tls {
+            cmd.arg("--tls").arg(cert).arg(key);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect(
+                "starting node interop/smtp-sink.mjs (run scripts/test, or `npm ci` in interop/)",
+            );
+        let stdout = child.stdout.take().expect("smtp-sink stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = matches!(lines.next(), Some(Ok(l)) if l.trim() == "ready");
+        std::thread::spawn(move || for _ in lines {});
+        assert!(ready, "the SMTP sink did not start on port {port}");
+        SmtpSink {
+            child: Some(child),
+            port,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The messages received so far, as raw bytes, oldest first.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+            .iter()
+            .map(|p| std::fs::read(p).expect("reading a received message"))
+            .collect()
+    }
+
+    /// Stops the server.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,379 @@
+//! `badgesafe serve`, `purge`, `privacy-report` and `token`: the issuer service's data folder,
+//! flags and start-up. The service itself is `badgesafe_service`.
+
+use crate::files;
+use anyhow::{Context as _, Result, bail};
+use badgesafe_service::{Anchoring, Config, Published, Service};
+use badgesafe_store::Store;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The data folder and database, shared by every service command.
+#[derive(clap::Args, Clone)]
+pub struct DataArgs {
+    /// The service's data folder: issuer keys, the SQLite database, the anchor log and the
+    /// e-mail outbox.
+    #[arg(long, default_value = "badgesafe-data")]
+    pub data: PathBuf,
+    /// The database: sqlite://FILE or postgres://USER@HOST/DB. Default: badgesafe.sqlite in
+    /// the data folder.
+    #[arg(long, env = "BADGESAFE_DATABASE")]
+    pub database: Option<String>,
+}
+
+impl DataArgs {
+    fn url(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data.join("badgesafe.sqlite").display()
+            )
+        })
+    }
+
+    /// Opens the database (creating the data folder for SQLite).
+    pub fn open(&self, rt: &tokio::runtime::Runtime) -> Result<Store> {
+        std::fs::create_dir_all(&self.data)
+            .with_context(|| format!("creating {}", self.data.display()))?;
+        let url = self.url();
+        rt.block_on(Store::open(&url))
+            .with_context(|| format!("opening the database {}", redact(&url)))
+    }
+}
+
+/// A URL with its password hidden.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `badgesafe serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on. Plain HTTP is only allowed on a loopback address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The URL students and verifiers reach the service at (status lists and achievement ids
+    /// are made from it). Default: http://LISTEN.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// The SMTP server: smtp://[user:password@]host[:port][?tls=required] or smtps://…
+    /// Without it, messages are written as .eml files to the outbox folder in the data folder.
+    #[arg(long, env = "BADGESAFE_SMTP")]
+    pub smtp: Option<String>,
+    /// A CA certificate (PEM) to trust for the SMTP server.
+    #[arg(long, requires = "smtp")]
+    pub smtp_ca: Option<PathBuf>,
+    /// The sender of delivery messages.
+    #[arg(long, default_value = "badgesafe <noreply@localhost>")]
+    pub mail_from: String,
+    /// Seconds before the first retry of a failed delivery (doubled each time, at most an hour).
+    #[arg(long, default_value_t = 30)]
+    pub mail_retry_seconds: u64,
+    /// Days personal data is kept after delivery (0: purged at the first purge after delivery).
+    #[arg(long, default_value_t = 30)]
+    pub retention_days: i64,
+    /// The school's name, when the service creates its issuer identity.
+    #[arg(long, default_value = "badgesafe school")]
+    pub name: String,
+    /// The school's web site, when the service creates its issuer identity.
+    #[arg(long, default_value = "https://school.example")]
+    pub url: String,
+    /// Most results per batch.
+    #[arg(long, default_value_t = 10_000)]
+    pub batch_max: i64,
+    /// Seconds between looks for work when nothing wakes the workers.
+    #[arg(long, default_value_t = 2)]
+    pub poll_seconds: u64,
+}
+
+/// Creates (first run) or loads the issuer identity in `DATA/issuer`.
+fn issuer(dir: &Path, name: &str, url: &str) -> Result<badgesafe_issue::Issuer> {
+    if dir.join("issuer.json").exists() {
+        files::load_issuer(dir)
+    } else {
+        let issuer = files::init_issuer(&files::NewIssuer {
+            dir,
+            name,
+            url,
+            did_web: None,
+            profile_url: None,
+        })?;
+        eprintln!(
+            "badgesafe: created issuer {} in {}",
+            issuer.id(),
+            dir.display()
+        );
+        Ok(issuer)
+    }
+}
+
+/// The issuer folder's documents to publish, at their paths.
+fn published(dir: &Path, issuer_id: &str, public_url: &str) -> Result<Vec<Published>> {
+    let mut out = Vec::new();
+    let mut add = |file: &str, path: String, content_type: &'static str| -> Result<()> {
+        let p = dir.join(file);
+        if p.exists() {
+            out.push(Published {
+                path,
+                body: std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?,
+                content_type,
+            });
+        }
+        Ok(())
+    };
+    add(
+        files::DID_FILE,
+        "/.well-known/did.json".into(),
+        "application/did+json",
+    )?;
+    add(
+        "jwks.json",
+        "/.well-known/jwks.json".into(),
+        "application/json",
+    )?;
+    let profile_path = issuer_id
+        .strip_prefix(public_url)
+        .filter(|p| p.starts_with('/'))
+        .map_or_else(|| "/issuer".to_owned(), str::to_owned);
+    add(files::PROFILE_FILE, profile_path, "application/json")?;
+    Ok(out)
+}
+
+/// This instance's id, kept in the data folder: a restarted service takes back at once the
+/// work its earlier run had claimed, while other instances (other data folders) wait for the
+/// lease to run out.
+fn instance_id(data: &Path) -> Result<String> {
+    let path = data.join("instance-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if id.trim().len() == 32 && id.trim().chars().all(|c| c.is_ascii_hexdigit()) => {
+            Ok(id.trim().to_owned())
+        }
+        Ok(_) => bail!("{} is damaged: remove it and restart", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = badgesafe_store::random_id();
+            files::write_atomic(&path, id.as_bytes(), false)?;
+            Ok(id)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Runs the service until interrupted.
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    if !args.listen.ip().is_loopback() {
+        bail!(
+            "{} is not a loopback address: plain HTTP is only for development on this machine. Put the service behind an HTTPS reverse proxy, or listen on 127.0.0.1",
+            args.listen
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let store = args.data.open(&rt)?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let issuer_dir = args.data.data.join("issuer");
+    let issuer = issuer(&issuer_dir, &args.name, &args.url)?;
+    let published = published(&issuer_dir, issuer.id(), &public_url)?;
+    // The SMTP connection pool runs on the runtime.
+    let _runtime = rt.enter();
+    let mail = match &args.smtp {
+        Some(url) => {
+            let ca = args
+                .smtp_ca
+                .as_ref()
+                .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+                .transpose()?;
+            badgesafe_mail::Transport::smtp(url, ca.as_deref(), Duration::from_secs(30))
+                .with_context(|| format!("--smtp {}", redact(url)))?
+        }
+        None => badgesafe_mail::Transport::folder(&args.data.data.join("outbox")),
+    };
+    let mut config = Config::new(&public_url);
+    config.mail_from = args.mail_from.clone();
+    config.retention_days = args.retention_days.max(0);
+    config.batch_max = args.batch_max.max(1);
+    config.retry_base = Duration::from_secs(args.mail_retry_seconds.max(1));
+    config.poll = Duration::from_secs(args.poll_seconds.max(1));
+    let service = Arc::new(Service {
+        store,
+        issuer: Arc::new(issuer),
+        config,
+        anchoring: Anchoring::Local {
+            log: issuer_dir.join("anchor-log.jsonl"),
+        },
+        mail,
+        published,
+        instance: instance_id(&args.data.data)?,
+        wake_batches: tokio::sync::Notify::new(),
+        wake_mail: tokio::sync::Notify::new(),
+    });
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        eprintln!(
+            "badgesafe: serving {} on http://{} (issuer {}, database {})",
+            public_url,
+            args.listen,
+            service.issuer.id(),
+            redact(&args.data.url())
+        );
+        let app = badgesafe_service::start(service);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving")
+    })
+}
+
+/// `badgesafe purge`.
+pub fn purge(data: &DataArgs, retention_days: i64) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    let p = rt.block_on(badgesafe_service::pipeline::purge(
+        &store,
+        retention_days.max(0),
+        badgesafe_service::now_ms(),
+    ))?;
+    println!(
+        "Purged: {} credentials (bodies, images, names, addresses), {} sent messages, {} result keys, {} imports, {} sessions",
+        p.credentials, p.messages, p.results, p.imports, p.sessions
+    );
+    Ok(())
+}
+
+/// `badgesafe privacy-report`.
+pub fn privacy_report(data: &DataArgs, retention_days: i64, json: bool) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    let p = rt.block_on(store.privacy())?;
+    if json {
+        let v = rt
+            .block_on(badgesafe_service::api::privacy_json(&store, retention_days))
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let next = p
+        .next_purge
+        .map_or_else(|| "none planned".into(), badgesafe_service::xsd);
+    println!(
+        "What badgesafe stores about people (retention window: {retention_days} days after delivery)\n"
+    );
+    println!("Students");
+    println!(
+        "  {:>7} uploaded imports still holding names and e-mail addresses (kept until confirmed or discarded, at most 1 day)",
+        p.imports_waiting
+    );
+    println!(
+        "  {:>7} results waiting to be issued: e-mail address, name, achievement, date, result, evidence URL",
+        p.results_waiting
+    );
+    println!(
+        "  {:>7} credentials with the student's e-mail address, name, signed credential and baked image",
+        p.credentials_with_personal_data
+    );
+    println!(
+        "          of which {} await delivery (kept until delivered); the next purge is {next}",
+        p.credentials_awaiting_delivery
+    );
+    println!(
+        "  {:>7} messages queued, {} failed (the address is kept with them), {} sent messages kept until the purge",
+        p.messages_queued, p.messages_failed, p.messages_sent_kept
+    );
+    println!("After the purge");
+    println!(
+        "  {:>7} credentials keep only their id, status index, leaf hash and batch anchor",
+        p.credentials_purged
+    );
+    println!(
+        "  {:>7} results keep a SHA-256 key of (e-mail, achievement, date) until the purge, so a re-import does not issue twice",
+        p.results_kept_for_dedup
+    );
+    println!(
+        "  {:>7} revocation or suspension reasons recorded by staff (no personal data should be written in them)",
+        p.status_reasons
+    );
+    println!("Staff and applications");
+    println!(
+        "  {:>7} staff accounts (user name, argon2 password hash)",
+        p.staff_accounts
+    );
+    println!(
+        "  {:>7} live API tokens (application name, SHA-256 of the token)",
+        p.tokens
+    );
+    println!("On chain and in the anchor log: Merkle roots only, nothing personal.");
+    Ok(())
+}
+
+/// `badgesafe token create`.
+pub fn token_create(data: &DataArgs, app: &str, scope: &str) -> Result<()> {
+    if !matches!(scope, "admin" | "results" | "issue") {
+        bail!("--scope must be admin, results or issue");
+    }
+    if app.trim().is_empty() || app.len() > 100 {
+        bail!("--app must name the application (1 to 100 characters)");
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    let token = badgesafe_service::api::new_token().map_err(anyhow::Error::msg)?;
+    let id = badgesafe_store::random_id()[..12].to_owned();
+    rt.block_on(store.create_token(
+        &id,
+        app.trim(),
+        scope,
+        &badgesafe_service::api::token_hash(&token),
+        badgesafe_service::now_ms(),
+    ))?;
+    eprintln!("Token {id} for {app} ({scope}). It is shown only now; keep it secret:");
+    println!("{token}");
+    Ok(())
+}
+
+/// `badgesafe token list`.
+pub fn token_list(data: &DataArgs) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    for t in rt.block_on(store.tokens())? {
+        println!(
+            "{}  {:8} {}  created {}{}",
+            t.id,
+            t.scope,
+            t.app,
+            badgesafe_service::xsd(t.created),
+            t.revoked
+                .map(|r| format!(", revoked {}", badgesafe_service::xsd(r)))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// `badgesafe token revoke`.
+pub fn token_revoke(data: &DataArgs, id: &str) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    rt.block_on(store.revoke_token(id, badgesafe_service::now_ms()))?;
+    println!("Revoked token {id}");
+    Ok(())
+}

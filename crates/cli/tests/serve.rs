@@ -1,0 +1,836 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `badgesafe serve` run as a process, against SQLite and the machine's PostgreSQL, a real SMTP
+//! server (Nodemailer's smtp-server) or the outbox folder: results in, badges out by e-mail,
+//! verified from the received messages; crashes, SMTP outages and concurrent clients.
+
+use badgesafe_testkit::{SmtpSink, free_port};
+use mail_parser::MimeHeaders as _;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_badgesafe"))
+}
+
+/// A running service, killed when dropped.
+struct Serve {
+    child: Option<Child>,
+    url: String,
+    args: Vec<String>,
+}
+
+impl Serve {
+    fn start(data: &Path, extra: &[&str]) -> Self {
+        let port = free_port();
+        let mut args: Vec<String> = vec![
+            "serve".into(),
+            "--data".into(),
+            data.display().to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+            "--poll-seconds".into(),
+            "1".into(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let mut s = Serve {
+            child: None,
+            url: format!("http://127.0.0.1:{port}"),
+            args,
+        };
+        s.launch();
+        s
+    }
+
+    fn launch(&mut self) {
+        self.child = Some(
+            bin()
+                .args(&self.args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if ureq::get(format!("{}/health", self.url)).call().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the service did not start: {:?}", self.args);
+    }
+
+    /// SIGKILL: no clean-up of any kind.
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.kill9();
+        self.launch();
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.url);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let resp = match (method, body) {
+            ("GET", _) => {
+                let mut r = agent.get(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            (_, b) => {
+                let mut r = agent.post(&url);
+                if method == "PUT" {
+                    r = agent.put(&url);
+                }
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.send(b.unwrap_or_default())
+            }
+        }
+        .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.into_body().read_to_string().unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    fn get(&self, path: &str, token: &str) -> Value {
+        let (status, v) = self.call("GET", path, Some(token), None);
+        assert_eq!(status, 200, "GET {path}: {v}");
+        v
+    }
+
+    fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.call("POST", path, Some(token), Some(body.to_string().as_bytes()))
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn token(data: &Path, database: Option<&str>, scope: &str) -> String {
+    let mut cmd = bin();
+    cmd.args([
+        "token",
+        "create",
+        "--data",
+        &data.display().to_string(),
+        "--app",
+        "tests",
+        "--scope",
+        scope,
+    ]);
+    if let Some(db) = database {
+        cmd.args(["--database", db]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn shared(rel: &str) -> PathBuf {
+    badgesafe_testkit::data(rel)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Two achievements: a PNG one and an SVG one.
+fn catalogue(s: &Serve, token: &str) {
+    let png = std::fs::read(shared(
+        "samples/1edtech-validator/ob20/assets/robotics-badge.png",
+    ))
+    .unwrap();
+    let (status, v) = s.post(
+        "/api/achievements",
+        token,
+        &json!({"key": "EHBO", "name": "Eerste hulp", "description": "Kan eerste hulp verlenen.",
+                "criteria": "Praktijkexamen EHBO gehaald.", "image": format!("data:image/png;base64,{}", b64(&png)),
+                "achievementType": "Certificate",
+                "alignment": [{"type": ["Alignment"], "targetName": "MBO kwalificatie", "targetUrl": "https://example.org/kwalificatie"}]}),
+    );
+    assert_eq!(status, 201, "{v}");
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><circle cx="50" cy="50" r="40" fill="#1a7f37"/></svg>"##;
+    let (status, v) = s.post(
+        "/api/achievements",
+        token,
+        &json!({"key": "ZWEM-A", "name": "Zwemdiploma A", "description": "Kan zwemmen.",
+                "criteria": "Afzwemmen gehaald.", "image": b64(svg.as_bytes())}),
+    );
+    assert_eq!(status, 201, "{v}");
+}
+
+fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A delivered message: recipient, attachments (name, bytes).
+struct Received {
+    to: String,
+    text: String,
+    attachments: Vec<(String, Vec<u8>)>,
+}
+
+fn parse(raw: &[u8]) -> Received {
+    let m = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a MIME message");
+    let to = m
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_owned();
+    let text = m.body_text(0).unwrap_or_default().into_owned();
+    let attachments = m
+        .attachments()
+        .map(|a| {
+            (
+                a.attachment_name().unwrap_or_default().to_owned(),
+                a.contents().to_vec(),
+            )
+        })
+        .collect();
+    Received {
+        to,
+        text,
+        attachments,
+    }
+}
+
+fn outbox_messages(data: &Path) -> Vec<Vec<u8>> {
+    let dir = data.join("outbox");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.sort();
+    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// Verifies a received badge file as an employer would, with the service reachable.
+fn verify(bytes: &[u8], email: &str) -> badgesafe_verify::Report {
+    let fetcher = badgesafe_fetch::HttpFetcher::new(
+        Duration::from_secs(10),
+        badgesafe_fetch::PlainHttp::LoopbackOnly,
+    );
+    let opts = badgesafe_verify::Options {
+        fetcher: Some(&fetcher),
+        now: chrono::Utc::now(),
+        recipient_email: Some(email),
+        rpc: &[],
+        confirmations: 1,
+    };
+    badgesafe_verify::verify_bytes(bytes, &opts)
+}
+
+fn outcome(report: &badgesafe_verify::Report, check: &str) -> String {
+    report
+        .checks
+        .iter()
+        .filter(|c| c.check == check)
+        .map(|c| format!("{:?}", c.outcome))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn batches_done(s: &Serve, token: &str) -> Option<Value> {
+    let v = s.get("/api/batches", token);
+    let all = v["batches"].as_array()?;
+    (v["waiting"] == 0 && !all.is_empty() && all.iter().all(|b| b["state"] == "done")).then_some(v)
+}
+
+const CSV: &str = "\u{feff}E-mailadres;Naam;Badge;Datum;Resultaat;Bewijs\r\n\
+anna@school.example;Anna de Vries;EHBO;30-06-2026;8,5;https://school.example/portfolio/anna\r\n\
+anna@school.example;Anna de Vries;ZWEM-A;01-07-2026;;\r\n\
+bram@school.example;Bram Bakker;EHBO;30-06-2026;7;\r\n\
+geen-adres;Fout;EHBO;30-06-2026;;\r\n\
+cem@school.example;Cem Yilmaz;ONBEKEND;30-06-2026;;\r\n\
+cem@school.example;Cem Yilmaz;ZWEM-A;31-02-2026;;\r\n\
+ANNA@school.example;Anna;EHBO;2026-06-30;;\r\n\
+cem@school.example;Cem Yilmaz;ZWEM-A;02-07-2026;;\r\n";
+
+#[test]
+fn a_csv_becomes_signed_anchored_baked_badges_in_each_students_mailbox_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = token(&data, None, "admin");
+    let s = Serve::start(&data, &["--retention-days", "0"]);
+    catalogue(&s, &admin);
+
+    // Checked first: every bad row named, nothing issued.
+    let (status, imp) = s.call("POST", "/api/imports", Some(&admin), Some(CSV.as_bytes()));
+    assert_eq!(status, 201, "{imp}");
+    assert_eq!(imp["rows"], 4);
+    let errors: Vec<(u64, String)> = imp["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors.iter().map(|e| e.0).collect::<Vec<_>>(),
+        vec![5, 6, 7, 8],
+        "{errors:?}"
+    );
+    assert!(errors[0].1.contains("has no @"));
+    assert!(errors[1].1.contains("not in the catalogue"));
+    assert!(errors[2].1.contains("not a date"));
+    assert!(errors[3].1.contains("repeats line 2"));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        s.get("/api/batches", &admin)["batches"],
+        json!([]),
+        "nothing is issued before confirmation"
+    );
+    assert!(outbox_messages(&data).is_empty());
+
+    let id = imp["id"].as_str().unwrap();
+    let (status, conf) = s.post(&format!("/api/imports/{id}/confirm"), &admin, &json!({}));
+    assert_eq!((status, conf["queued"].as_u64()), (200, Some(4)), "{conf}");
+    let (status, _) = s.post(&format!("/api/imports/{id}/confirm"), &admin, &json!({}));
+    assert_eq!(status, 409, "confirming twice");
+
+    let batches = wait_for("the batch", 60, || batches_done(&s, &admin));
+    assert_eq!(batches["batches"].as_array().unwrap().len(), 1);
+    let messages = wait_for("three messages", 30, || {
+        let m = outbox_messages(&data);
+        (m.len() == 3).then_some(m)
+    });
+    let mut by_student: HashMap<String, Received> = HashMap::new();
+    for raw in &messages {
+        let r = parse(raw);
+        assert!(
+            r.text.contains("Hallo") && r.text.contains("Hello"),
+            "Dutch and English"
+        );
+        assert!(
+            by_student.insert(r.to.clone(), r).is_none(),
+            "one message per student"
+        );
+    }
+    let anna = &by_student["anna@school.example"];
+    let mut names: Vec<&str> = anna.attachments.iter().map(|a| a.0.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        vec!["EHBO.json", "EHBO.png", "ZWEM-A.json", "ZWEM-A.svg"]
+    );
+    let mut first_id = String::new();
+    for (name, bytes) in &anna.attachments {
+        let report = verify(bytes, "anna@school.example");
+        assert!(report.verified, "{name}: {}", report.to_text());
+        assert_eq!(
+            outcome(&report, "recipient"),
+            "Passed",
+            "{name}: {}",
+            report.to_text()
+        );
+        assert_eq!(
+            outcome(&report, "status.revocation"),
+            "Passed",
+            "{}",
+            report.to_text()
+        );
+        assert!(
+            report
+                .checks
+                .iter()
+                .any(|c| c.check.starts_with("anchor")
+                    && c.outcome == badgesafe_verify::Outcome::Passed),
+            "{}",
+            report.to_text()
+        );
+        if name == "EHBO.json" {
+            let doc: Value = serde_json::from_slice(bytes).unwrap();
+            first_id = doc["id"].as_str().unwrap().to_owned();
+            // The picture travels inside the credential, covered by signature and anchor.
+            assert!(
+                doc["credentialSubject"]["achievement"]["image"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("data:image/png;base64,")
+            );
+            assert_eq!(doc["credentialSubject"]["result"][0]["value"], "8,5");
+            assert_eq!(
+                doc["evidence"][0]["id"],
+                "https://school.example/portfolio/anna"
+            );
+            assert!(
+                !doc.to_string().contains("anna@"),
+                "no plain e-mail address in the badge"
+            );
+        }
+    }
+    assert!(
+        verify(
+            &by_student["bram@school.example"].attachments[0].1,
+            "anna@school.example"
+        )
+        .checks
+        .iter()
+        .any(|c| c.check == "recipient" && c.outcome == badgesafe_verify::Outcome::Failed)
+    );
+
+    // Re-importing the same rows never issues twice.
+    let (_, again) = s.call("POST", "/api/imports", Some(&admin), Some(CSV.as_bytes()));
+    let (_, conf) = s.post(
+        &format!("/api/imports/{}/confirm", again["id"].as_str().unwrap()),
+        &admin,
+        &json!({}),
+    );
+    assert_eq!(
+        (conf["queued"].as_u64(), conf["alreadyIssued"].as_u64()),
+        (Some(0), Some(4))
+    );
+
+    // Revocation: reason required, recorded, and seen by verifiers; the list is cached by ETag.
+    let (status, _) = s.post(
+        &format!("/api/credentials/{first_id}/revoke"),
+        &admin,
+        &json!({}),
+    );
+    assert_eq!(status, 400, "a reason is required");
+    let (status, r) = s.post(
+        &format!("/api/credentials/{first_id}/suspend"),
+        &admin,
+        &json!({"reason": "x"}),
+    );
+    assert_eq!(status, 409, "{r}");
+    let (status, r) = s.post(
+        &format!("/api/credentials/{first_id}/revoke"),
+        &admin,
+        &json!({"reason": "examenfraude"}),
+    );
+    assert_eq!(status, 200, "{r}");
+    let ehbo_png = &anna
+        .attachments
+        .iter()
+        .find(|a| a.0 == "EHBO.png")
+        .unwrap()
+        .1;
+    let report = verify(ehbo_png, "anna@school.example");
+    assert!(!report.verified);
+    assert_eq!(outcome(&report, "status.revocation"), "Failed");
+    let list_url = format!("{}/status/revocation-0", s.url);
+    let resp = ureq::get(&list_url).call().unwrap();
+    let etag = resp
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let again = agent
+        .get(&list_url)
+        .header("If-None-Match", &etag)
+        .call()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(
+        s.get(&format!("/api/credentials/{first_id}"), &admin)["statusReason"],
+        "examenfraude"
+    );
+
+    // Privacy: with a 0-day window, a purge leaves nothing personal.
+    let report = |json: bool| {
+        let mut c = bin();
+        c.args(["privacy-report", "--data", &data.display().to_string()]);
+        if json {
+            c.arg("--json");
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let before: Value = serde_json::from_str(&report(true)).unwrap();
+    assert_eq!(before["credentialsWithPersonalData"], 4);
+    assert!(report(false).contains("credentials with the student's e-mail address"));
+    let o = bin()
+        .args([
+            "purge",
+            "--data",
+            &data.display().to_string(),
+            "--retention-days",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after: Value = serde_json::from_str(&report(true)).unwrap();
+    assert_eq!(
+        (
+            after["credentialsWithPersonalData"].as_u64(),
+            after["credentialsPurged"].as_u64()
+        ),
+        (Some(0), Some(4)),
+        "{after}"
+    );
+    let c = s.get(&format!("/api/credentials/{first_id}"), &admin);
+    assert_eq!(
+        (c["email"].clone(), c["name"].clone()),
+        (Value::Null, Value::Null)
+    );
+    let (status, _) = s.post(
+        "/api/outbox/resend",
+        &admin,
+        &json!({"batch": batches["batches"][0]["id"], "email": "anna@school.example"}),
+    );
+    assert_eq!(status, 404, "nothing left to resend after the purge");
+    // Still revocable after the purge: the status index is kept.
+    assert!(s.get(&format!("/api/credentials/{first_id}"), &admin)["revoked"].is_string());
+}
+
+#[test]
+fn bad_input_gets_a_clear_4xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = token(&data, None, "admin");
+    let results = token(&data, None, "results");
+    let s = Serve::start(&data, &[]);
+    catalogue(&s, &admin);
+    // (method, path, token, body, status, what the error says)
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        ("POST", "/api/imports", None, b"x".to_vec(), 401, "needs an API token"),
+        ("POST", "/api/imports", Some("bs_nope"), b"x".to_vec(), 401, "not valid"),
+        ("POST", "/api/achievements", Some(results.as_str()), b"{}".to_vec(), 403, "scope"),
+        ("POST", "/api/imports", Some(admin.as_str()), b"".to_vec(), 422, "empty"),
+        ("POST", "/api/imports", Some(admin.as_str()), b"naam,datum\nA,2026-01-01\n".to_vec(), 422, "no email column"),
+        ("POST", "/api/results", Some(results.as_str()), b"{\"results\": [".to_vec(), 400, "not valid JSON"),
+        ("POST", "/api/results", Some(results.as_str()), br#"{"results":[{"email":"a@b.nl","name":"A","achievement":"NOPE","date":"2026-01-01"}]}"#.to_vec(), 422, "nothing was queued"),
+        ("POST", "/api/achievements", Some(admin.as_str()), br#"{"key":"X","name":"X","description":"d","criteria":"c","image":"aGVsbG8="}"#.to_vec(), 400, "neither a PNG nor an SVG"),
+        ("POST", "/api/achievements", Some(admin.as_str()), format!(r#"{{"key":"X","name":"X","description":"d","criteria":"c","image":"{}"}}"#, b64(&vec![0u8; 300 * 1024])).into_bytes(), 400, "larger than 256 KiB"),
+        ("POST", "/api/achievements", Some(admin.as_str()), br#"{"key":"EHBO","name":"X","description":"d","criteria":"c","image":"x"}"#.to_vec(), 400, "not base64"),
+        ("POST", "/api/achievements", Some(admin.as_str()), br#"{"key":"bad key","name":"X"}"#.to_vec(), 400, "must be 1 to 64"),
+        ("POST", "/api/achievements", Some(admin.as_str()), br#"{"key":"K","colour":"red"}"#.to_vec(), 400, "unknown field"),
+        ("POST", "/api/imports/nope/confirm", Some(admin.as_str()), b"".to_vec(), 404, "no import"),
+        ("POST", "/api/credentials/urn:uuid:x/revoke", Some(admin.as_str()), br#"{"reason":"r"}"#.to_vec(), 404, "not found"),
+        ("GET", "/status/revocation-9", None, vec![], 404, "no status list"),
+        ("POST", "/credentials/issue", Some(admin.as_str()), br#"{"credential": 5}"#.to_vec(), 400, "must be an object"),
+    ];
+    for (method, path, tok, body, want, says) in cases {
+        let (status, v) = s.call(
+            method,
+            path,
+            tok,
+            if method == "GET" { None } else { Some(&body) },
+        );
+        assert_eq!(status, want, "{method} {path}: {v}");
+        assert!(
+            v.to_string().contains(says),
+            "{method} {path}: {v} should say {says:?}"
+        );
+        assert!(
+            v.get("error").is_some(),
+            "{method} {path}: JSON error body {v}"
+        );
+    }
+    // A valid push after the failed one: the failed one left nothing behind.
+    let (status, v) = s.post("/api/results", &results, &json!({"results": [{"email": "a@b.nl", "name": "A", "achievement": "EHBO", "date": "2026-01-01"}]}));
+    assert_eq!((status, v["queued"].as_u64()), (201, Some(1)), "{v}");
+}
+
+fn scratch_pg() -> String {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(badgesafe_store::testing::scratch_postgres())
+        .unwrap()
+}
+
+fn drop_pg(url: &str) {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(badgesafe_store::testing::drop_postgres(url))
+        .unwrap();
+}
+
+/// Pushes both achievements for each student in `students`; returns (queued, already issued).
+fn push(s: &Serve, token: &str, students: std::ops::Range<usize>) -> (u64, u64) {
+    let rows: Vec<Value> = students
+        .flat_map(|i| {
+            ["EHBO", "ZWEM-A"].map(|a| json!({"email": format!("student{i}@school.example"), "name": format!("Student {i}"), "achievement": a, "date": "2026-06-30"}))
+        })
+        .collect();
+    let (status, v) = s.post("/api/results", token, &json!({"results": rows}));
+    assert_eq!(status, 201, "{v}");
+    (
+        v["queued"].as_u64().unwrap(),
+        v["alreadyIssued"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn two_instances_on_postgres_deliver_through_smtp_after_an_outage_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = scratch_pg();
+    let smtp_port = free_port();
+    let smtp = format!("smtp://school:secret@127.0.0.1:{smtp_port}");
+    let (d1, d2) = (dir.path().join("one"), dir.path().join("two"));
+    let admin = token(&d1, Some(&db), "admin");
+    // Both instances sign with the same issuer identity.
+    let a = Serve::start(
+        &d1,
+        &[
+            "--database",
+            &db,
+            "--smtp",
+            &smtp,
+            "--mail-retry-seconds",
+            "1",
+        ],
+    );
+    std::fs::create_dir_all(&d2).unwrap();
+    let copy = |name: &str| {
+        let (from, to) = (d1.join("issuer").join(name), d2.join("issuer").join(name));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if from.exists() {
+            std::fs::copy(from, to).unwrap();
+        }
+    };
+    for f in std::fs::read_dir(d1.join("issuer")).unwrap() {
+        copy(f.unwrap().file_name().to_str().unwrap());
+    }
+    let b = Serve::start(
+        &d2,
+        &[
+            "--database",
+            &db,
+            "--smtp",
+            &smtp,
+            "--mail-retry-seconds",
+            "1",
+            "--batch-max",
+            "40",
+        ],
+    );
+    catalogue(&a, &admin);
+    let results = token(&d1, Some(&db), "results");
+
+    // The SMTP server is down: results are issued, delivery waits.
+    assert_eq!(push(&a, &results, 0..50), (100, 0));
+    assert_eq!(push(&b, &results, 50..100), (100, 0));
+    assert_eq!(
+        push(&b, &results, 25..75),
+        (0, 100),
+        "pushed again through the other instance"
+    );
+    wait_for("the batches", 120, || batches_done(&a, &admin));
+    let failing = wait_for("failed attempts", 30, || {
+        let v = a.get("/api/outbox", &admin);
+        let m = v["messages"].as_array()?.clone();
+        (m.len() == 100 && m.iter().all(|x| x["attempts"].as_u64() >= Some(1))).then_some(m)
+    });
+    assert!(
+        failing[0]["lastError"].as_str().unwrap().contains("SMTP"),
+        "{}",
+        failing[0]
+    );
+
+    // It comes back: everything is delivered, each student once, all badges together.
+    let sink = SmtpSink::start(
+        smtp_port,
+        &dir.path().join("inbox"),
+        Some(("school", "secret")),
+        None,
+    );
+    let got = wait_for("100 messages", 120, || {
+        let m = sink.messages();
+        (m.len() >= 100).then_some(m)
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(sink.messages().len(), 100, "no message twice");
+    let mut seen = std::collections::HashSet::new();
+    for raw in &got {
+        let r = parse(raw);
+        assert!(seen.insert(r.to.clone()), "{} got two messages", r.to);
+        assert_eq!(
+            r.attachments.len(),
+            4,
+            "both badges of {} in one message",
+            r.to
+        );
+    }
+    let r = parse(&got[17]);
+    let report = verify(&r.attachments[0].1, &r.to);
+    assert!(report.verified, "{}", report.to_text());
+    let batches = a.get("/api/batches", &admin);
+    let total: u64 = batches["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 200, "every result issued once across both instances");
+    drop((a, b));
+    drop_pg(&db);
+}
+
+#[test]
+fn a_service_killed_mid_batch_finishes_it_exactly_once_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sink = SmtpSink::start(0, &dir.path().join("inbox"), None, None);
+    let admin = token(&data, None, "admin");
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let mut s = Serve::start(&data, &["--smtp", &smtp]);
+    catalogue(&s, &admin);
+    let mut csv = String::from("email,name,achievement,date\n");
+    let students = 600;
+    for i in 0..students {
+        csv.push_str(&format!(
+            "s{i}@school.example,Student {i},EHBO,2026-06-30\n"
+        ));
+    }
+    let (_, imp) = s.call("POST", "/api/imports", Some(&admin), Some(csv.as_bytes()));
+    assert_eq!(imp["rows"], students);
+    s.post(
+        &format!("/api/imports/{}/confirm", imp["id"].as_str().unwrap()),
+        &admin,
+        &json!({}),
+    );
+    // Kill it while it signs.
+    wait_for("signing to start", 60, || {
+        let v = s.get("/api/batches", &admin);
+        let b = &v["batches"][0];
+        (b["signed"].as_u64().unwrap_or(0) > 0 || b["state"] != "open" && b["state"].is_string())
+            .then_some(())
+    });
+    s.kill9();
+    assert!(
+        sink.messages().len() < students,
+        "killed before delivery finished"
+    );
+    s.restart();
+    wait_for("the batch", 120, || batches_done(&s, &admin));
+    let started = Instant::now();
+    let got = wait_for("every message", 180, || {
+        let m = sink.messages();
+        (m.len() >= students).then_some(m)
+    });
+    eprintln!("{} messages in {:?}", students, started.elapsed());
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(sink.messages().len(), students, "nobody mailed twice");
+    let to: std::collections::HashSet<String> = got.iter().map(|m| parse(m).to).collect();
+    assert_eq!(to.len(), students, "nobody left out");
+    let batches = s.get("/api/batches", &admin)["batches"].clone();
+    assert_eq!(batches.as_array().unwrap().len(), 1);
+    assert_eq!(batches[0]["total"], students);
+    let log = std::fs::read_to_string(data.join("issuer/anchor-log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1, "one anchor");
+    let r = parse(&got[42]);
+    assert!(verify(&r.attachments[0].1, &r.to).verified);
+}
+
+#[test]
+fn fifty_concurrent_clients_issue_without_errors_or_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = token(&data, None, "admin");
+    let issue = token(&data, None, "issue");
+    let s = Serve::start(&data, &[]);
+    catalogue(&s, &admin);
+    let issuer_id = {
+        let meta: Value =
+            serde_json::from_slice(&std::fs::read(data.join("issuer/issuer.json")).unwrap())
+                .unwrap();
+        meta["profile"]["id"].as_str().unwrap().to_owned()
+    };
+    let ids = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for client in 0..50 {
+            let (s, admin, issue, ids, issuer_id) = (&s, &admin, &issue, &ids, &issuer_id);
+            scope.spawn(move || {
+                // The same 10 results from every client, and 4 of its own.
+                let mut rows: Vec<Value> = (0..10)
+                    .map(|i| json!({"email": format!("shared{i}@school.example"), "name": "S", "achievement": "EHBO", "date": "2026-06-30"}))
+                    .collect();
+                rows.extend((0..4).map(|i| json!({"email": format!("c{client}-{i}@school.example"), "name": "C", "achievement": "EHBO", "date": "2026-06-30"})));
+                let (status, v) = s.post("/api/results", admin, &json!({"results": rows}));
+                assert_eq!(status, 201, "{v}");
+                let (status, v) = s.post(
+                    "/credentials/issue",
+                    issue,
+                    &json!({"credential": {
+                        "@context": ["https://www.w3.org/ns/credentials/v2"],
+                        "type": ["VerifiableCredential"],
+                        "issuer": issuer_id,
+                        "credentialSubject": {"id": format!("did:example:{client}")}
+                    }, "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}}}),
+                );
+                assert_eq!(status, 201, "{v}");
+                ids.lock().unwrap().push(v["verifiableCredential"]["credentialStatus"]["statusListIndex"].as_str().unwrap().to_owned());
+            });
+        }
+    });
+    let ids = ids.into_inner().unwrap();
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        50,
+        "every VC-API credential has its own status index"
+    );
+    let done = wait_for("the batches", 120, || batches_done(&s, &admin));
+    let total: u64 = done["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 10 + 50 * 4, "shared results issued once");
+    let messages = wait_for("messages", 60, || {
+        let m = outbox_messages(&data);
+        (m.len() == 210).then_some(m)
+    });
+    assert_eq!(messages.len(), 210);
+}
