@@ -217,7 +217,7 @@ fn bar(len: usize, what: &str) -> ProgressBar {
     b
 }
 
-fn gwei_to_wei(g: f64, flag: &str) -> Result<u128> {
+pub(crate) fn gwei_to_wei(g: f64, flag: &str) -> Result<u128> {
     if !g.is_finite() || !(0.0..=1e9).contains(&g) {
         bail!("{flag} must be a number of gwei between 0 and 1000000000, not {g}");
     }

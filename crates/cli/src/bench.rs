@@ -266,3 +266,117 @@ pub(crate) fn batch(count: usize, rpc: Option<&str>) -> Result<()> {
     }
     Ok(())
 }
+
+/// `badgesafe bench --service N`: what `badgesafe serve` does with a CSV of N rows (N
+/// students, one achievement), in this process on an SQLite file: check the upload, confirm
+/// it, then sign (every core), anchor on the local log, bake into the achievement's PNG and
+/// queue one message per student. Delivery is not part of it. Prints the times and the peak
+/// memory.
+pub(crate) fn service(count: usize) -> Result<()> {
+    use badgesafe_service::{Anchoring, Config, Service, api, pipeline};
+    use std::sync::Arc;
+    if count == 0 {
+        bail!("--service must be at least 1");
+    }
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let issuer = crate::files::init_issuer(&crate::files::NewIssuer {
+        dir: &tmp.path().join("issuer"),
+        name: "Bench School",
+        url: "https://school.example",
+        did_web: None,
+        profile_url: None,
+    })?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        tmp.path().join("db.sqlite").display()
+    );
+    let store = rt.block_on(badgesafe_store::Store::open(&url))?;
+    let png = crate::image::badge_png();
+    let svc = Arc::new(Service {
+        store,
+        issuer: Arc::new(issuer),
+        config: Config::new("http://127.0.0.1:8080"),
+        anchoring: Anchoring::Local {
+            log: tmp.path().join("anchor-log.jsonl"),
+        },
+        mail: badgesafe_mail::Transport::folder(&tmp.path().join("outbox")),
+        published: Vec::new(),
+        instance: "bench".into(),
+        wake_batches: tokio::sync::Notify::new(),
+        wake_mail: tokio::sync::Notify::new(),
+    });
+    let achievement = badgesafe_service::credential::achievement_from_json(
+        &serde_json::json!({"key": "EHBO", "name": "Eerste hulp", "description": "Kan eerste hulp verlenen.",
+            "criteria": "Praktijkexamen gehaald.", "image": format!("data:image/png;base64,{}", crate::base64_encode(&png))}),
+        None,
+        None,
+        badgesafe_service::now_ms(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    rt.block_on(svc.store.put_achievement(&achievement))?;
+    let mut csv = String::from("email;naam;badge;datum;resultaat\n");
+    for i in 0..count {
+        csv.push_str(&format!(
+            "leerling{i}@school.example;Leerling {i};EHBO;30-06-2026;{}\n",
+            i % 10
+        ));
+    }
+    println!(
+        "{count} CSV rows ({} KiB), badge image {} bytes PNG, {} cores",
+        csv.len() / 1024,
+        png.len(),
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    );
+    let start = Instant::now();
+    let (imported, checked, confirmed) = rt.block_on(async {
+        let imp = api::check_upload(&svc, "bench", csv.as_bytes())
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        let checked = start.elapsed();
+        let id = imp["id"].as_str().unwrap_or_default().to_owned();
+        let (queued, _) = api::confirm(&svc, "bench", &id)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
+        anyhow::Ok((queued, checked, start.elapsed()))
+    })?;
+    rt.block_on(async {
+        while pipeline::batch_round(&svc).await? {}
+        anyhow::Ok(())
+    })?;
+    let total = start.elapsed();
+    let p = rt.block_on(svc.store.privacy())?;
+    let batches = rt.block_on(svc.store.batches(10))?;
+    if imported != count as u64 || p.messages_queued != count as i64 || batches.len() != 1 {
+        bail!(
+            "expected {count} queued results and messages in one batch, got {imported}, {} and {}",
+            p.messages_queued,
+            batches.len()
+        );
+    }
+    println!("check CSV            {:>8.2} s", checked.as_secs_f64());
+    println!(
+        "confirm (queue)      {:>8.2} s",
+        (confirmed - checked).as_secs_f64()
+    );
+    println!(
+        "sign+anchor+bake+queue {:>6.2} s",
+        (total - confirmed).as_secs_f64()
+    );
+    println!(
+        "total                {:>8.2} s  ({:.0} badges/s); {} messages queued",
+        total.as_secs_f64(),
+        count as f64 / total.as_secs_f64(),
+        p.messages_queued
+    );
+    let db = std::fs::metadata(tmp.path().join("db.sqlite")).map_or(0, |m| m.len())
+        + std::fs::metadata(tmp.path().join("db.sqlite-wal")).map_or(0, |m| m.len());
+    println!("database size        {:>8.1} MiB", db as f64 / 1048576.0);
+    if let Some(peak) = peak_rss() {
+        println!("peak memory (VmHWM): {peak}");
+    }
+    Ok(())
+}

@@ -130,6 +130,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Revoke, suspend or unsuspend an issued credential (as the service's API does).
+    Credential {
+        #[command(flatten)]
+        data: serve::DataArgs,
+        /// revoke, suspend or unsuspend.
+        #[arg(value_parser = ["revoke", "suspend", "unsuspend"])]
+        action: String,
+        /// The credential id (urn:uuid:…).
+        id: String,
+        /// Why; required to revoke or suspend, and recorded.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// API tokens for staff tools and school applications.
     Token {
         #[command(subcommand)]
@@ -148,6 +161,10 @@ enum Command {
         /// `badgesafe anchor` does, timing both.
         #[arg(long, value_name = "N")]
         batch: Option<usize>,
+        /// Instead: run N CSV rows through the issuer service (check, confirm, sign, anchor,
+        /// bake, queue mail) on an SQLite file, timing it.
+        #[arg(long, value_name = "N", conflicts_with = "batch")]
+        service: Option<usize>,
         /// With --batch: anchor on this Ethereum JSON-RPC endpoint (key in $BADGESAFE_ETH_KEY)
         /// instead of the local log.
         #[arg(long, value_name = "URL", requires = "batch")]
@@ -258,6 +275,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Demo { dir, email } => demo(&dir, &email),
         Command::Bench {
+            service: Some(n), ..
+        } => {
+            bench::service(n)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
             batch: Some(n),
             rpc,
             ..
@@ -353,6 +376,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
         } => {
             serve::privacy_report(&data, retention_days, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Credential {
+            data,
+            action,
+            id,
+            reason,
+        } => {
+            serve::credential_status(&data, &id, &action, &reason)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => {
@@ -635,7 +667,7 @@ fn eth_account(dir: &Path, chain_id: u64, import: Option<&Path>, from_env: bool)
     Ok(())
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

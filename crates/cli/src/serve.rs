@@ -94,6 +94,23 @@ pub struct ServeArgs {
     /// Most results per batch.
     #[arg(long, default_value_t = 10_000)]
     pub batch_max: i64,
+    /// Where batch roots go: the issuer's own log (default) or an Ethereum chain (--rpc; the
+    /// account from `badgesafe issuer eth-account --dir DATA/issuer`).
+    #[arg(long, value_enum, default_value_t = crate::anchor::LedgerKind::Local)]
+    pub ledger: crate::anchor::LedgerKind,
+    /// The chain's JSON-RPC endpoint, with --ledger ethereum.
+    #[arg(long, value_name = "URL")]
+    pub rpc: Option<String>,
+    /// Blocks (its own included) before a batch's transaction counts as anchored.
+    #[arg(long, default_value_t = 1)]
+    pub confirmations: u64,
+    /// The most an anchoring transaction may pay per gas, in gwei.
+    #[arg(long, default_value_t = 100.0)]
+    pub max_fee_gwei: f64,
+    /// The anchoring keystore (default: $BADGESAFE_ETH_KEY, then DATA/issuer/anchor-key.json
+    /// with its password in $BADGESAFE_KEY_PASSWORD).
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
     /// Seconds between looks for work when nothing wakes the workers.
     #[arg(long, default_value_t = 2)]
     pub poll_seconds: u64,
@@ -211,13 +228,58 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     config.batch_max = args.batch_max.max(1);
     config.retry_base = Duration::from_secs(args.mail_retry_seconds.max(1));
     config.poll = Duration::from_secs(args.poll_seconds.max(1));
+    let anchoring = match args.ledger {
+        crate::anchor::LedgerKind::Local => {
+            if args.rpc.is_some() {
+                bail!("--rpc is for --ledger ethereum");
+            }
+            Anchoring::Local {
+                log: issuer_dir.join("anchor-log.jsonl"),
+            }
+        }
+        crate::anchor::LedgerKind::Ethereum => {
+            let Some(a) = files::load_anchoring(&issuer_dir)? else {
+                bail!(
+                    "the issuer has no anchoring account yet: run `badgesafe issuer eth-account --dir {}` so that verifiers can tie its transactions to it",
+                    issuer_dir.display()
+                );
+            };
+            let rpc_url = args.rpc.clone().context(
+                "--ledger ethereum needs --rpc URL (the JSON-RPC endpoint of the chain)",
+            )?;
+            let key = crate::anchor::eth_key(&issuer_dir, Some(&a), args.key_file.as_deref())?;
+            if key.address() != a.address {
+                bail!(
+                    "the key is for account {}, but the issuer publishes {} as its anchoring account",
+                    key.address(),
+                    a.address
+                );
+            }
+            let node = badgesafe_fetch::HttpRpc::new(&rpc_url, Duration::from_secs(10))
+                .map_err(anyhow::Error::msg)?
+                .without_cache();
+            let served = badgesafe_anchor::eth::chain_id(&node)?;
+            if served != a.chain_id {
+                bail!(
+                    "{rpc_url} serves chain {served}, but the issuer publishes its anchoring account for chain {}",
+                    a.chain_id
+                );
+            }
+            Anchoring::Ethereum {
+                rpc_url,
+                key: Arc::new(key),
+                chain_id: a.chain_id,
+                confirmations: args.confirmations.max(1),
+                max_fee_per_gas: crate::anchor::gwei_to_wei(args.max_fee_gwei, "--max-fee-gwei")?,
+                verification_method: format!("{}#{}", issuer.id(), files::ANCHOR_FRAGMENT),
+            }
+        }
+    };
     let service = Arc::new(Service {
         store,
         issuer: Arc::new(issuer),
         config,
-        anchoring: Anchoring::Local {
-            log: issuer_dir.join("anchor-log.jsonl"),
-        },
+        anchoring,
         mail,
         published,
         instance: instance_id(&args.data.data)?,
@@ -375,5 +437,28 @@ pub fn token_revoke(data: &DataArgs, id: &str) -> Result<()> {
     let store = data.open(&rt)?;
     rt.block_on(store.revoke_token(id, badgesafe_service::now_ms()))?;
     println!("Revoked token {id}");
+    Ok(())
+}
+
+/// `badgesafe credential revoke|suspend|unsuspend`.
+pub fn credential_status(data: &DataArgs, id: &str, action: &str, reason: &str) -> Result<()> {
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    let who = std::env::var("USER").unwrap_or_else(|_| "cli".into());
+    let v = rt
+        .block_on(badgesafe_service::api::status_change(
+            &store,
+            "",
+            &format!("cli:{who}"),
+            id,
+            action,
+            reason,
+        ))
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    if v["changed"] == true {
+        println!("{id}: {action} done; verifiers see it at their next status list fetch");
+    } else {
+        println!("{id}: already in that state; nothing changed");
+    }
     Ok(())
 }

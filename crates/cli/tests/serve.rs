@@ -20,10 +20,15 @@ struct Serve {
     child: Option<Child>,
     url: String,
     args: Vec<String>,
+    env: Vec<(String, String)>,
 }
 
 impl Serve {
     fn start(data: &Path, extra: &[&str]) -> Self {
+        Self::start_env(data, extra, &[])
+    }
+
+    fn start_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut args: Vec<String> = vec![
             "serve".into(),
@@ -39,6 +44,10 @@ impl Serve {
             child: None,
             url: format!("http://127.0.0.1:{port}"),
             args,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         s.launch();
         s
@@ -48,6 +57,7 @@ impl Serve {
         self.child = Some(
             bin()
                 .args(&self.args)
+                .envs(self.env.iter().map(|(k, v)| (k, v)))
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .spawn()
@@ -251,6 +261,14 @@ fn outbox_messages(data: &Path) -> Vec<Vec<u8>> {
 
 /// Verifies a received badge file as an employer would, with the service reachable.
 fn verify(bytes: &[u8], email: &str) -> badgesafe_verify::Report {
+    verify_on(bytes, email, &[])
+}
+
+fn verify_on(
+    bytes: &[u8],
+    email: &str,
+    rpc: &[&dyn badgesafe_anchor::eth::Rpc],
+) -> badgesafe_verify::Report {
     let fetcher = badgesafe_fetch::HttpFetcher::new(
         Duration::from_secs(10),
         badgesafe_fetch::PlainHttp::LoopbackOnly,
@@ -259,7 +277,7 @@ fn verify(bytes: &[u8], email: &str) -> badgesafe_verify::Report {
         fetcher: Some(&fetcher),
         now: chrono::Utc::now(),
         recipient_email: Some(email),
-        rpc: &[],
+        rpc,
         confirmations: 1,
     };
     badgesafe_verify::verify_bytes(bytes, &opts)
@@ -833,4 +851,143 @@ fn fifty_concurrent_clients_issue_without_errors_or_duplicates() {
         (m.len() == 210).then_some(m)
     });
     assert_eq!(messages.len(), 210);
+}
+
+#[test]
+fn the_service_anchors_each_batch_in_one_ethereum_transaction() {
+    let anvil = badgesafe_testkit::Anvil::start(31337);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let issuer_dir = data.join("issuer");
+    let run = |args: &[&str]| {
+        let o = bin()
+            .args(args)
+            .env("BADGESAFE_ETH_KEY", badgesafe_testkit::DEV_KEY)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let d = issuer_dir.display().to_string();
+    run(&[
+        "issuer",
+        "init",
+        "--dir",
+        &d,
+        "--name",
+        "Ketenschool",
+        "--url",
+        "https://school.example",
+    ]);
+    run(&[
+        "issuer",
+        "eth-account",
+        "--dir",
+        &d,
+        "--chain-id",
+        "31337",
+        "--from-env",
+    ]);
+    let admin = token(&data, None, "admin");
+    // The wrong chain is refused before anything is issued.
+    let o = bin()
+        .args([
+            "serve",
+            "--data",
+            &data.display().to_string(),
+            "--ledger",
+            "ethereum",
+        ])
+        .env("BADGESAFE_ETH_KEY", badgesafe_testkit::DEV_KEY)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("needs --rpc"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = Serve::start_env(
+        &data,
+        &["--ledger", "ethereum", "--rpc", &anvil.url],
+        &[("BADGESAFE_ETH_KEY", badgesafe_testkit::DEV_KEY)],
+    );
+    catalogue(&s, &admin);
+    assert_eq!(push(&s, &admin, 0..3), (6, 0));
+    let done = wait_for("the batch", 90, || batches_done(&s, &admin));
+    let anchor = &done["batches"][0]["anchor"];
+    assert_eq!(
+        (anchor["ledger"].as_str(), anchor["chainId"].as_u64()),
+        (Some("ethereum"), Some(31337)),
+        "{anchor}"
+    );
+    let nonce = anvil.rpc(
+        "eth_getTransactionCount",
+        json!([badgesafe_testkit::DEV_ACCOUNT, "latest"]),
+    );
+    assert_eq!(nonce, "0x1", "one transaction for the batch");
+    let messages = wait_for("three messages", 30, || {
+        let m = outbox_messages(&data);
+        (m.len() == 3).then_some(m)
+    });
+    let r = parse(&messages[0]);
+    let node = badgesafe_fetch::HttpRpc::new(&anvil.url, Duration::from_secs(10)).unwrap();
+    let report = verify_on(&r.attachments[0].1, &r.to, &[&node]);
+    assert!(report.verified, "{}", report.to_text());
+    assert!(
+        report.checks.iter().any(|c| c.check.starts_with("anchor")
+            && c.detail.contains("31337")
+            && c.outcome == badgesafe_verify::Outcome::Passed),
+        "{}",
+        report.to_text()
+    );
+    // The CLI revokes as the API does.
+    let doc: Value = serde_json::from_slice(
+        &r.attachments
+            .iter()
+            .find(|a| a.0.ends_with(".json"))
+            .unwrap()
+            .1,
+    )
+    .unwrap();
+    let id = doc["id"].as_str().unwrap();
+    let o = bin()
+        .args([
+            "credential",
+            "--data",
+            &data.display().to_string(),
+            "suspend",
+            id,
+            "--reason",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot be suspended")
+    );
+    let o = bin()
+        .args([
+            "credential",
+            "--data",
+            &data.display().to_string(),
+            "revoke",
+            id,
+            "--reason",
+            "diploma ingetrokken",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = verify_on(&r.attachments[0].1, &r.to, &[&node]);
+    assert!(
+        !report.verified
+            && report
+                .get("status.revocation")
+                .is_some_and(|c| c.outcome == badgesafe_verify::Outcome::Failed),
+        "{}",
+        report.to_text()
+    );
 }

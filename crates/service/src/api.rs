@@ -713,6 +713,18 @@ pub async fn set_status(
     action: &str,
     reason: &str,
 ) -> Result<Value, ApiError> {
+    status_change(&svc.store, &svc.config.public_url, who, id, action, reason).await
+}
+
+/// [`set_status`] on a database, for the CLI; `public_url` names the status lists.
+pub async fn status_change(
+    store: &Store,
+    public_url: &str,
+    who: &str,
+    id: &str,
+    action: &str,
+    reason: &str,
+) -> Result<Value, ApiError> {
     let (purpose, value) = match action {
         "revoke" => ("revocation", true),
         "suspend" => ("suspension", true),
@@ -725,7 +737,7 @@ pub async fn set_status(
         }
     };
     if purpose == "suspension"
-        && let Some(c) = svc.store.credential(id).await?
+        && let Some(c) = store.credential(id).await?
         && c.batch_id != badgesafe_store::VC_API_BATCH
     {
         return Err(ApiError::new(
@@ -740,12 +752,11 @@ pub async fn set_status(
     if reason.chars().count() > 500 {
         return Err(ApiError::bad("the reason is longer than 500 characters"));
     }
-    let (list, changed) = svc
-        .store
+    let (list, changed) = store
         .set_status(id, purpose, value, reason, who, ENTRIES_PER_LIST, now_ms())
         .await?;
     Ok(
-        json!({"id": id, "action": action, "changed": changed, "statusList": svc.status_list_url(purpose, list)}),
+        json!({"id": id, "action": action, "changed": changed, "statusList": format!("{}/status/{purpose}-{list}", public_url.trim_end_matches('/'))}),
     )
 }
 
