@@ -65,6 +65,12 @@ pub struct ServeArgs {
     /// Address to listen on. Plain HTTP is only allowed on a loopback address.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// A TLS certificate chain (PEM): serve HTTPS (rustls). Needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM) for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// The URL students and verifiers reach the service at (status lists and achievement ids
     /// are made from it). Default: http://LISTEN.
     #[arg(long)]
@@ -190,9 +196,9 @@ fn instance_id(data: &Path) -> Result<String> {
 
 /// Runs the service until interrupted.
 pub fn serve(args: &ServeArgs) -> Result<()> {
-    if !args.listen.ip().is_loopback() {
+    if !args.listen.ip().is_loopback() && args.tls_cert.is_none() {
         bail!(
-            "{} is not a loopback address: plain HTTP is only for development on this machine. Put the service behind an HTTPS reverse proxy, or listen on 127.0.0.1",
+            "{} is not a loopback address: plain HTTP is only for development on this machine. Give --tls-cert and --tls-key to serve HTTPS, or listen on 127.0.0.1",
             args.listen
         );
     }
@@ -201,10 +207,14 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     let store = args.data.open(&rt)?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let public_url = args.public_url.clone().unwrap_or_else(|| {
+        let scheme = if args.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", args.listen)
+    });
     let issuer_dir = args.data.data.join("issuer");
     let issuer = issuer(&issuer_dir, &args.name, &args.url)?;
     let published = published(&issuer_dir, issuer.id(), &public_url)?;
@@ -287,23 +297,48 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         wake_mail: tokio::sync::Notify::new(),
     });
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("listening on {}", args.listen))?;
-        eprintln!(
-            "badgesafe: serving {} on http://{} (issuer {}, database {})",
-            public_url,
-            args.listen,
+        let app = badgesafe_service::start(service.clone());
+        let shown = format!(
+            "badgesafe: serving {public_url} (issuer {}, database {})",
             service.issuer.id(),
             redact(&args.data.url())
         );
-        let app = badgesafe_service::start(service);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+        if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+            // One TLS stack: rustls with ring.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "reading the TLS certificate {} and key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let stop = handle.clone();
+            tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("serving")
+                stop.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            eprintln!("{shown} on https://{}", args.listen);
+            axum_server::bind_rustls(args.listen, tls)
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+                .with_context(|| format!("serving HTTPS on {}", args.listen))
+        } else {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("listening on {}", args.listen))?;
+            eprintln!("{shown} on http://{}", args.listen);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .context("serving")
+        }
     })
 }
 

@@ -575,6 +575,8 @@ fn bad_input_gets_a_clear_4xx() {
         ("POST", "/api/imports/nope/confirm", Some(admin.as_str()), b"".to_vec(), 404, "no import"),
         ("POST", "/api/credentials/urn:uuid:x/revoke", Some(admin.as_str()), br#"{"reason":"r"}"#.to_vec(), 404, "not found"),
         ("GET", "/status/revocation-9", None, vec![], 404, "no status list"),
+        ("POST", "/api/results", Some(results.as_str()), vec![b' '; 3 * 1024 * 1024], 413, "larger than this endpoint accepts"),
+        ("PUT", "/api/results", Some(results.as_str()), b"{}".to_vec(), 405, "HTTP method"),
         ("POST", "/credentials/issue", Some(admin.as_str()), br#"{"credential": 5}"#.to_vec(), 400, "must be an object"),
     ];
     for (method, path, tok, body, want, says) in cases {
@@ -990,4 +992,122 @@ fn the_service_anchors_each_batch_in_one_ethereum_transaction() {
         "{}",
         report.to_text()
     );
+}
+
+#[test]
+fn https_and_smtp_with_starttls_and_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let sink = SmtpSink::start(
+        0,
+        &dir.path().join("inbox"),
+        Some(("school", "secret")),
+        Some((&cert, &key)),
+    );
+    let admin = token(&data, None, "admin");
+    let port = free_port();
+    let smtp = format!("smtp://school:secret@localhost:{}?tls=required", sink.port);
+    let mut child = bin()
+        .args([
+            "serve",
+            "--data",
+            &data.display().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args([
+            "--tls-cert",
+            &cert.display().to_string(),
+            "--tls-key",
+            &key.display().to_string(),
+        ])
+        .args([
+            "--smtp",
+            &smtp,
+            "--smtp-ca",
+            &cert.display().to_string(),
+            "--poll-seconds",
+            "1",
+        ])
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            ureq::tls::Certificate::from_der(ck.cert.der()).to_owned(),
+        ])))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("https://localhost:{port}");
+    wait_for("HTTPS", 30, || {
+        agent.get(format!("{url}/health")).call().ok()
+    });
+    // Plain HTTP to the TLS port gets nowhere.
+    assert!(
+        ureq::get(format!("http://127.0.0.1:{port}/health"))
+            .call()
+            .is_err()
+    );
+    let png = std::fs::read(shared(
+        "samples/1edtech-validator/ob20/assets/robotics-badge.png",
+    ))
+    .unwrap();
+    let post = |path: &str, body: Value| {
+        let mut r = agent
+            .post(format!("{url}{path}"))
+            .header("Authorization", &format!("Bearer {admin}"))
+            .send(body.to_string())
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{path}: {}",
+            r.body_mut().read_to_string().unwrap()
+        );
+    };
+    post(
+        "/api/achievements",
+        json!({"key": "EHBO", "name": "Eerste hulp", "description": "d", "criteria": "c", "image": b64(&png)}),
+    );
+    post(
+        "/api/results",
+        json!({"results": [{"email": "anna@school.example", "name": "Anna", "achievement": "EHBO", "date": "2026-06-30"}]}),
+    );
+    let got = wait_for("the message over STARTTLS", 60, || {
+        let m = sink.messages();
+        (!m.is_empty()).then_some(m)
+    });
+    let r = parse(&got[0]);
+    assert_eq!(r.to, "anna@school.example");
+    let doc: Value = serde_json::from_slice(&r.attachments[1].1).unwrap();
+    // The status list lives at the https URL.
+    assert!(
+        doc["credentialStatus"]["statusListCredential"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("https://127.0.0.1:{port}/status/"))
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Off loopback, plain HTTP is refused.
+    let o = bin()
+        .args([
+            "serve",
+            "--data",
+            &data.display().to_string(),
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a loopback address"));
 }

@@ -200,8 +200,38 @@ pub fn router(svc: Arc<Service>) -> Router {
         );
     }
     r.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or endpoint") })
+        .layer(axum::middleware::map_response(json_errors))
         .layer(DefaultBodyLimit::max(MAX_JSON))
         .with_state(svc)
+}
+
+/// Turns the framework's own plain-text rejections (body too large, bad path, wrong method)
+/// into the JSON error form.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let text = match axum::body::to_bytes(resp.into_body(), 64 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = match (status, text.is_empty()) {
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            format!("the request body is larger than this endpoint accepts ({text})")
+        }
+        (StatusCode::METHOD_NOT_ALLOWED, _) => {
+            "this endpoint does not take that HTTP method".to_owned()
+        }
+        (_, true) => status.canonical_reason().unwrap_or("error").to_owned(),
+        _ => text,
+    };
+    ApiError::new(status, message).into_response()
 }
 
 // ---- published -----------------------------------------------------------------------------
