@@ -109,7 +109,7 @@ enum Command {
     Anchor(anchor::Args),
     /// Run the school's issuer service: catalogue, results in (CSV and JSON), batches signed,
     /// anchored and baked, delivery e-mail, status lists and the VC-API.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Remove personal data whose retention window has ended (the service also does this
     /// every hour).
     Purge {

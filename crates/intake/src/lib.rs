@@ -277,6 +277,15 @@ pub fn check_csv(bytes: &[u8], cx: &Context<'_>) -> Result<Checked, Error> {
     Ok(finish(raw, cx))
 }
 
+/// Whether byte `i` ends a line: LF, or a CR not followed by LF (csv ends records there too).
+pub fn is_line_end(bytes: &[u8], i: usize) -> bool {
+    match bytes.get(i) {
+        Some(b'\n') => true,
+        Some(b'\r') => bytes.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
 struct LineCounter<'a> {
     bytes: &'a [u8],
     offset: usize,
@@ -302,9 +311,8 @@ impl<'a> LineCounter<'a> {
             end += 1;
         }
         if end > self.offset {
-            self.line += self.bytes[self.offset..end]
-                .iter()
-                .filter(|b| **b == b'\n')
+            self.line += (self.offset..end)
+                .filter(|&i| is_line_end(self.bytes, i))
                 .count() as u64;
             self.offset = end;
         }

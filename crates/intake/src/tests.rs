@@ -172,3 +172,14 @@ fn too_many_rows() {
     }
     assert_eq!(check_csv(csv.as_bytes(), &cx()), Err(Error::TooManyRows));
 }
+
+#[test]
+fn a_lone_carriage_return_ends_a_line_too() {
+    // Found by fuzzing: old Mac line ends made two rows share one line number.
+    let csv = b"email;naam;badge;datum\ra@x.nl;A;EHBO;2026-01-01\rb@x.nl;B;EHBO;2026-01-01\r\nc@x.nl;C;EHBO;2026-01-01\n";
+    let out = check_csv(csv, &cx()).unwrap();
+    assert_eq!(
+        out.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
+}
