@@ -143,6 +143,11 @@ enum Command {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Staff accounts for the web pages (/staff).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// API tokens for staff tools and school applications.
     Token {
         #[command(subcommand)]
@@ -210,6 +215,18 @@ enum IssuerCommand {
         /// Use the key in $BADGESAFE_ETH_KEY; badgesafe does not store it.
         #[arg(long)]
         from_env: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add a staff account or set its password ($BADGESAFE_STAFF_PASSWORD or the terminal).
+    Add {
+        #[command(flatten)]
+        data: serve::DataArgs,
+        /// The user name to sign in with.
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -385,6 +402,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             reason,
         } => {
             serve::credential_status(&data, &id, &action, &reason)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff {
+            command: StaffCommand::Add { data, username },
+        } => {
+            serve::staff_add(&data, &username)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => {

@@ -497,3 +497,37 @@ pub fn credential_status(data: &DataArgs, id: &str, action: &str, reason: &str) 
     }
     Ok(())
 }
+
+/// `badgesafe staff add`: the password comes from $BADGESAFE_STAFF_PASSWORD or the terminal.
+pub fn staff_add(data: &DataArgs, username: &str) -> Result<()> {
+    let username = username.trim();
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+    {
+        bail!("--username must be 1 to 64 letters, digits, '.', '-', '_' or '@'");
+    }
+    let password = match std::env::var("BADGESAFE_STAFF_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let p = rpassword::prompt_password(format!("Password for {username}: "))
+                .context("reading the password (or set BADGESAFE_STAFF_PASSWORD)")?;
+            let again = rpassword::prompt_password("Again: ").context("reading the password")?;
+            if p != again {
+                bail!("the passwords differ");
+            }
+            p
+        }
+    };
+    if password.chars().count() < 12 {
+        bail!("the password must have at least 12 characters");
+    }
+    let hash = badgesafe_service::staff::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let store = data.open(&rt)?;
+    rt.block_on(store.put_staff(username, &hash, badgesafe_service::now_ms()))?;
+    println!("Staff account {username} can sign in at /staff");
+    Ok(())
+}

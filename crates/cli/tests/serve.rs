@@ -1111,3 +1111,142 @@ fn https_and_smtp_with_starttls_and_authentication() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a loopback address"));
 }
+
+#[test]
+fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sink = SmtpSink::start(0, &dir.path().join("inbox"), None, None);
+    let admin = token(&data, None, "admin");
+    let o = bin()
+        .args([
+            "staff",
+            "add",
+            "--data",
+            &data.display().to_string(),
+            "--username",
+            "conciërge",
+        ])
+        .env("BADGESAFE_STAFF_PASSWORD", "correct horse battery")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .args([
+            "staff",
+            "add",
+            "--data",
+            &data.display().to_string(),
+            "--username",
+            "kort",
+        ])
+        .env("BADGESAFE_STAFF_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least 12"));
+    let s = Serve::start(
+        &data,
+        &["--smtp", &format!("smtp://127.0.0.1:{}", sink.port)],
+    );
+    catalogue(&s, &admin);
+    let csv = dir.path().join("resultaten.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    let out = Command::new("node")
+        .arg(badgesafe_testkit::repo().join("interop/staff-flow.mjs"))
+        .args([
+            &s.url,
+            "conciërge",
+            "correct horse battery",
+            &csv.display().to_string(),
+            "bram@school.example",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(v.get("error").is_none(), "{}", v["error"]);
+    assert_eq!(
+        (v["redirectedToLogin"].as_bool(), v["lang"].as_str()),
+        (Some(true), Some("nl")),
+        "{v}"
+    );
+    assert!(
+        v["wrongPassword"].as_str().unwrap().contains("klopt niet"),
+        "{v}"
+    );
+    assert!(v["afterLogin"].as_str().unwrap().ends_with("/staff"));
+    assert_eq!(
+        (
+            v["cookie"]["httpOnly"].as_bool(),
+            v["cookie"]["sameSite"].as_str()
+        ),
+        (Some(true), Some("Strict")),
+        "{}",
+        v["cookie"]
+    );
+    assert_eq!(v["uploadLabel"], "CSV-bestand");
+    let lines: Vec<&str> = v["reviewErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap())
+        .collect();
+    assert_eq!(lines, vec!["5", "6", "7", "8"], "{}", v["review"]);
+    assert!(
+        v["review"]
+            .as_str()
+            .unwrap()
+            .contains("4 regels zijn in orde"),
+        "{}",
+        v["review"]
+    );
+    assert!(v["afterIssue"].as_str().unwrap().ends_with("/staff"));
+    assert!(
+        v["dashboard"]
+            .as_str()
+            .unwrap()
+            .contains("klaar, e-mail in de wachtrij")
+    );
+    assert_eq!(v["sentRows"], 3, "{}", v["outbox"]);
+    assert!(
+        v["afterRevoke"]
+            .as_str()
+            .unwrap()
+            .contains("Ingetrokken op"),
+        "{}",
+        v["afterRevoke"]
+    );
+    assert!(
+        v["afterRevoke"]
+            .as_str()
+            .unwrap()
+            .contains("Examenfraude vastgesteld")
+    );
+    assert_eq!(v["forgedStatus"], 403);
+    assert_eq!(v["crossSiteStatus"], 403);
+    assert!(
+        v["english"].as_str().unwrap().contains("Overview"),
+        "{}",
+        v["english"]
+    );
+    assert_eq!(v["englishLang"], "en");
+    assert!(v["csp"].as_str().unwrap().contains("default-src 'none'"));
+    // What the staff member did reached the students, and the revocation the verifiers.
+    let got = wait_for("three messages", 30, || {
+        let m = sink.messages();
+        (m.len() == 3).then_some(m)
+    });
+    let bram = got
+        .iter()
+        .map(|m| parse(m))
+        .find(|r| r.to == "bram@school.example")
+        .unwrap();
+    let report = verify(&bram.attachments[0].1, "bram@school.example");
+    assert_eq!(
+        outcome(&report, "status.revocation"),
+        "Failed",
+        "{}",
+        report.to_text()
+    );
+}

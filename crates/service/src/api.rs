@@ -199,7 +199,8 @@ pub fn router(svc: Arc<Service>) -> Router {
             get(move || async move { ([(header::CONTENT_TYPE, ty)], body) }),
         );
     }
-    r.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or endpoint") })
+    r.merge(crate::staff::router(upload_limit))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or endpoint") })
         .layer(axum::middleware::map_response(json_errors))
         .layer(DefaultBodyLimit::max(MAX_JSON))
         .with_state(svc)
@@ -213,7 +214,7 @@ async fn json_errors(resp: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
+        .is_some_and(|v| v.contains("json") || v.contains("html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return resp;
     }
@@ -388,8 +389,13 @@ fn check_signable(svc: &Service, a: &badgesafe_store::Achievement) -> Result<(),
 async fn create_achievement(State(svc): Svc, headers: HeaderMap, body: Bytes) -> ApiResult {
     let who = authorize(&svc.store, &headers, &[]).await?;
     let input = json_body(&body)?;
+    created(add_achievement(&svc, &who, &input).await?)
+}
+
+/// Adds a new achievement to the catalogue (the API and the staff pages).
+pub async fn add_achievement(svc: &Service, who: &str, input: &Value) -> Result<Value, ApiError> {
     let a =
-        credential::achievement_from_json(&input, None, None, now_ms()).map_err(ApiError::bad)?;
+        credential::achievement_from_json(input, None, None, now_ms()).map_err(ApiError::bad)?;
     if svc.store.achievement_by_key(&a.key).await?.is_some() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -399,12 +405,12 @@ async fn create_achievement(State(svc): Svc, headers: HeaderMap, body: Bytes) ->
             ),
         ));
     }
-    check_signable(&svc, &a)?;
+    check_signable(svc, &a)?;
     svc.store.put_achievement(&a).await?;
     svc.store
-        .audit(&who, "achievement.create", &a.key, "", now_ms())
+        .audit(who, "achievement.create", &a.key, "", now_ms())
         .await?;
-    created(achievement_json(&a, &svc.config.public_url))
+    Ok(achievement_json(&a, &svc.config.public_url))
 }
 
 async fn edit_achievement(

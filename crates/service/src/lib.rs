@@ -8,6 +8,7 @@
 pub mod api;
 pub mod credential;
 pub mod pipeline;
+pub mod staff;
 
 use badgesafe_issue::Issuer;
 use badgesafe_ledger::ethereum::EthKey;

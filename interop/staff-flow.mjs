@@ -1,0 +1,101 @@
+// Drives badgesafe's staff pages in headless Chromium (the machine's, through puppeteer-core),
+// with JavaScript switched off in the pages, as a school's staff member would:
+// sign in → upload a CSV → review its errors → issue → watch the batch and delivery → revoke.
+//
+//   node staff-flow.mjs BASE_URL USER PASSWORD CSV_FILE REVOKE_EMAIL
+//
+// Prints one JSON object with what each step saw; the Rust test asserts on it.
+import puppeteer from 'puppeteer-core';
+
+const [base, user, password, csv, revokeEmail] = process.argv.slice(2);
+const out = {};
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+const text = (page) => page.evaluate(() => document.body.innerText);
+const waitFor = async (page, url, pred, seconds) => {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    await page.goto(url, { waitUntil: 'load' });
+    const t = await text(page);
+    if (pred(t)) return t;
+    if (Date.now() > end) throw new Error(`timed out on ${url}: ${t.slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+};
+try {
+  const page = await browser.newPage();
+  await page.setJavaScriptEnabled(false);
+  await page.setExtraHTTPHeaders({ 'Accept-Language': 'nl-NL,nl;q=0.9' });
+
+  // Not signed in: sent to the login page.
+  await page.goto(`${base}/staff/upload`, { waitUntil: 'load' });
+  out.redirectedToLogin = page.url().endsWith('/staff/login');
+  out.lang = await page.evaluate(() => document.documentElement.lang);
+
+  // A wrong password.
+  await page.type('#username', user);
+  await page.type('#password', 'wrong password');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  out.wrongPassword = await text(page);
+
+  await page.type('#username', user);
+  await page.type('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  out.afterLogin = page.url();
+  const cookies = await page.cookies();
+  out.cookie = cookies.find((c) => c.name === 'bs_staff');
+
+  // Upload and review.
+  await page.goto(`${base}/staff/upload`, { waitUntil: 'load' });
+  out.uploadLabel = await page.$eval('label[for=csv]', (e) => e.textContent);
+  const input = await page.$('#csv');
+  await input.uploadFile(csv);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  out.review = await text(page);
+  out.reviewErrors = await page.$$eval('tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+
+  // Issue.
+  const issue = await page.$('form[action$="/confirm"] button');
+  await Promise.all([page.waitForNavigation(), issue.click()]);
+  out.afterIssue = page.url();
+  out.progressPage = await text(page);
+  out.refreshes = await page.$('meta[http-equiv=refresh]') !== null;
+  out.dashboard = await waitFor(page, `${base}/staff`, (t) => t.includes('klaar, e-mail in de wachtrij') && !t.includes('ververst zichzelf'), 60);
+
+  // Delivery status.
+  out.outbox = await waitFor(page, `${base}/staff/outbox`, (t) => !t.includes('in de wachtrij'), 60);
+  out.sentRows = (out.outbox.match(/verzonden/g) || []).length;
+
+  // Revoke one badge of one student.
+  await page.goto(`${base}/staff/credentials?email=${encodeURIComponent(revokeEmail)}`, { waitUntil: 'load' });
+  const reason = await page.$('input[name=reason]');
+  await reason.type('Examenfraude vastgesteld');
+  await Promise.all([page.waitForNavigation(), page.click('button.danger')]);
+  out.afterRevoke = await text(page);
+
+  // A form with the session cookie but without its CSRF token is refused, and so is a form
+  // posted from another site. (Sent from here: the pages' CSP forbids scripts to fetch.)
+  const session = (await page.cookies()).find((c) => c.name === 'bs_staff');
+  const post = (headers) => fetch(`${base}/staff/outbox/resend`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `bs_staff=${session.value}`, ...headers },
+    body: 'batch=x&email=y&csrf=forged',
+  }).then((r) => r.status);
+  out.forgedStatus = await post({});
+  out.crossSiteStatus = await post({ Origin: 'https://evil.example' });
+
+  // English.
+  await page.goto(`${base}/staff/lang/en`, { waitUntil: 'load' });
+  out.english = await text(page);
+  out.englishLang = await page.evaluate(() => document.documentElement.lang);
+  out.csp = (await (await page.goto(`${base}/staff`, { waitUntil: 'load' })).headers())['content-security-policy'];
+} catch (e) {
+  out.error = String(e && e.stack || e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(out));
