@@ -110,6 +110,9 @@ enum Command {
     /// Run the school's issuer service: catalogue, results in (CSV and JSON), batches signed,
     /// anchored and baked, delivery e-mail, status lists and the VC-API.
     Serve(Box<serve::ServeArgs>),
+    /// Upload a results CSV to a running service, show its errors, issue the valid rows and
+    /// follow the batch with a progress bar.
+    Import(serve::ImportArgs),
     /// Remove personal data whose retention window has ended (the service also does this
     /// every hour).
     Purge {
@@ -378,6 +381,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => {
             serve::serve(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(args) => {
+            serve::import(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Purge {

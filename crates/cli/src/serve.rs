@@ -531,3 +531,194 @@ pub fn staff_add(data: &DataArgs, username: &str) -> Result<()> {
     println!("Staff account {username} can sign in at /staff");
     Ok(())
 }
+
+/// `badgesafe import`.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The service, e.g. http://127.0.0.1:8080.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An API token (scope results or admin).
+    #[arg(long, env = "BADGESAFE_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Issue the valid rows without asking, even when some rows have errors.
+    #[arg(long)]
+    pub yes: bool,
+    /// The results CSV.
+    pub file: PathBuf,
+}
+
+fn call(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    token: &str,
+    body: Option<Vec<u8>>,
+) -> Result<serde_json::Value> {
+    let auth = format!("Bearer {token}");
+    let resp = match body {
+        Some(b) => agent
+            .post(url)
+            .header("Authorization", &auth)
+            .header("Content-Type", "text/csv")
+            .send(b),
+        None if method == "POST" => agent.post(url).header("Authorization", &auth).send_empty(),
+        None => agent.get(url).header("Authorization", &auth).call(),
+    }
+    .with_context(|| format!("{method} {url}"))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .into_body()
+        .read_to_string()
+        .with_context(|| format!("reading the answer to {method} {url}"))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{method} {url} did not answer JSON (HTTP {status})"))?;
+    if status >= 400 {
+        let mut msg = v["error"].as_str().unwrap_or("error").to_owned();
+        for d in v["problemDetails"].as_array().into_iter().flatten().skip(1) {
+            msg.push_str(&format!("\n  {}", d["detail"].as_str().unwrap_or_default()));
+        }
+        bail!("{msg} (HTTP {status})");
+    }
+    Ok(v)
+}
+
+/// Uploads a results CSV, shows its errors, confirms and follows the batch with a progress bar.
+pub fn import(args: &ImportArgs) -> Result<()> {
+    use std::io::IsTerminal as _;
+    let base = args.server.trim_end_matches('/');
+    let csv = files::read_input(&args.file)?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into();
+    let before: std::collections::HashSet<String> = call(
+        &agent,
+        "GET",
+        &format!("{base}/api/batches"),
+        &args.token,
+        None,
+    )?["batches"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["id"].as_str().map(str::to_owned))
+        .collect();
+    let checked = call(
+        &agent,
+        "POST",
+        &format!("{base}/api/imports"),
+        &args.token,
+        Some(csv),
+    )
+    .with_context(|| format!("uploading {}", args.file.display()))?;
+    let rows = checked["rows"].as_u64().unwrap_or(0);
+    let errors = checked["errors"].as_array().cloned().unwrap_or_default();
+    println!(
+        "{}: {rows} valid rows, {} with errors",
+        args.file.display(),
+        errors.len()
+    );
+    for e in &errors {
+        println!(
+            "  line {:>5}: {}",
+            e["line"].as_u64().unwrap_or(0),
+            e["reason"].as_str().unwrap_or_default()
+        );
+    }
+    let id = checked["id"]
+        .as_str()
+        .context("the service gave the upload no id")?;
+    if rows == 0 {
+        call(
+            &agent,
+            "POST",
+            &format!("{base}/api/imports/{id}/discard"),
+            &args.token,
+            None,
+        )?;
+        bail!("nothing to issue");
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("not confirmed: run again with --yes to issue the {rows} valid rows");
+        }
+        eprint!("Issue the {rows} valid rows? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .context("reading the answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "j" | "J" | "yes" | "ja") {
+            call(
+                &agent,
+                "POST",
+                &format!("{base}/api/imports/{id}/discard"),
+                &args.token,
+                None,
+            )?;
+            println!("Discarded; nothing was issued.");
+            return Ok(());
+        }
+    }
+    let confirmed = call(
+        &agent,
+        "POST",
+        &format!("{base}/api/imports/{id}/confirm"),
+        &args.token,
+        None,
+    )?;
+    let queued = confirmed["queued"].as_u64().unwrap_or(0);
+    let skipped = confirmed["alreadyIssued"].as_u64().unwrap_or(0);
+    if skipped > 0 {
+        println!("{skipped} rows were issued before and are skipped");
+    }
+    if queued == 0 {
+        println!("Nothing new to issue.");
+        return Ok(());
+    }
+    let bar = indicatif::ProgressBar::new(queued);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message("issuing");
+    loop {
+        let v = call(
+            &agent,
+            "GET",
+            &format!("{base}/api/batches"),
+            &args.token,
+            None,
+        )?;
+        let new: Vec<&serde_json::Value> = v["batches"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["id"].as_str().is_some_and(|i| !before.contains(i)))
+            .collect();
+        let n = |b: &serde_json::Value, k: &str| b[k].as_u64().unwrap_or(0);
+        let progress: u64 = new
+            .iter()
+            .map(|b| {
+                if b["state"] == "done" {
+                    n(b, "total")
+                } else {
+                    (n(b, "signed") + n(b, "baked")) / 2
+                }
+            })
+            .sum();
+        bar.set_position(progress.min(queued));
+        if let Some(e) = new.iter().find_map(|b| b["error"].as_str()) {
+            bar.set_message(format!("retrying: {e}"));
+        }
+        if v["waiting"] == 0 && !new.is_empty() && new.iter().all(|b| b["state"] == "done") {
+            bar.finish_with_message("done");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!("{queued} badges issued, anchored and queued for delivery by e-mail");
+    Ok(())
+}

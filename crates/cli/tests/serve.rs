@@ -1250,3 +1250,78 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
         report.to_text()
     );
 }
+
+#[test]
+fn the_import_command_shows_errors_asks_and_follows_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = token(&data, None, "admin");
+    let s = Serve::start(&data, &[]);
+    catalogue(&s, &admin);
+    let csv = dir.path().join("resultaten.csv");
+    std::fs::write(&csv, CSV).unwrap();
+    let import = |extra: &[&str]| {
+        bin()
+            .args(["import", "--server", &s.url])
+            .args(extra)
+            .arg(&csv)
+            .env("BADGESAFE_TOKEN", &admin)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // Without a terminal to ask on, nothing is issued unless --yes says so.
+    let o = import(&[]);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(
+        out.contains("4 valid rows, 4 with errors") && out.contains("line     5: email"),
+        "{out}"
+    );
+    assert!(err.contains("--yes"), "{err}");
+    assert_eq!(s.get("/api/batches", &admin)["waiting"], 0);
+    let o = import(&["--yes"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("4 badges issued, anchored and queued"),
+        "{out}"
+    );
+    assert!(
+        batches_done(&s, &admin).is_some(),
+        "the command returns when the batch is done"
+    );
+    let o = import(&["--yes"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("4 rows were issued before"));
+    let o = bin()
+        .args(["import", "--server", &s.url, "--token", "bs_wrong", "--yes"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not valid (unknown or revoked)"));
+
+    // The published documents.
+    let jwks: Value = ureq::get(format!("{}/.well-known/jwks.json", s.url))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["crv"], "Ed25519", "{jwks}");
+    let ach: Value = ureq::get(format!("{}/achievements/EHBO", s.url))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap();
+    assert_eq!(ach["name"], "Eerste hulp");
+}
