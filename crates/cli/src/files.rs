@@ -23,6 +23,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
 const ISSUER_FILE: &str = "issuer.json";
 const KEY_FILE: &str = "signing-key.json";
 const RSA_FILE: &str = "rsa-key.pem";
+/// The signing key sealed with a password (`issuer seal-keys`).
+const SEALED_KEY_FILE: &str = "signing-key.sealed";
+/// The RSA key sealed with a password.
+const SEALED_RSA_FILE: &str = "rsa-key.sealed";
 /// The issuer profile to publish at its URL (`--profile-url` issuers).
 pub const PROFILE_FILE: &str = "profile.json";
 /// The did:web document to publish (`--did-web` issuers).
@@ -309,10 +313,68 @@ fn read_json(dir: &Path, name: &str) -> Result<Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
+fn unseal(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let bytes = read_input(path)?;
+    let password = crate::anchor::password(&path.display().to_string())?;
+    badgesafe_crypto::sealed::open(password.as_bytes(), &bytes)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+/// The signing key document: sealed (`signing-key.sealed`, password from
+/// $BADGESAFE_KEY_PASSWORD or the terminal) or plain (`signing-key.json`, mode 0600).
+fn read_key(dir: &Path) -> Result<Value> {
+    let sealed = dir.join(SEALED_KEY_FILE);
+    if sealed.exists() {
+        let bytes = unseal(&sealed)?;
+        return serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} does not hold a key document", sealed.display()));
+    }
+    read_json(dir, KEY_FILE)
+}
+
+/// Seals the issuer's private keys with a password (argon2id + XChaCha20-Poly1305): each plain
+/// key file is replaced by a `.sealed` one. Returns the files sealed.
+pub fn seal_keys(dir: &Path, password: &str) -> Result<Vec<String>> {
+    if password.chars().count() < 12 {
+        bail!("the password must have at least 12 characters");
+    }
+    let mut done = Vec::new();
+    for (plain, sealed) in [(KEY_FILE, SEALED_KEY_FILE), (RSA_FILE, SEALED_RSA_FILE)] {
+        let (plain_path, sealed_path) = (dir.join(plain), dir.join(sealed));
+        if sealed_path.exists() {
+            bail!("{} is sealed already", sealed_path.display());
+        }
+        if !plain_path.exists() {
+            continue;
+        }
+        let secret = zeroize::Zeroizing::new(read_input(&plain_path)?);
+        let bytes = badgesafe_crypto::sealed::seal(password.as_bytes(), &secret)
+            .with_context(|| format!("sealing {}", plain_path.display()))?;
+        // Check it opens before the plain key is removed.
+        if badgesafe_crypto::sealed::open(password.as_bytes(), &bytes)
+            .map_or(true, |back| back.as_slice() != secret.as_slice())
+        {
+            bail!(
+                "sealing {} did not round-trip; nothing was changed",
+                plain_path.display()
+            );
+        }
+        write_atomic(&sealed_path, &bytes, true)?;
+        std::fs::remove_file(&plain_path)
+            .with_context(|| format!("removing {}", plain_path.display()))?;
+        badgesafe_fs::sync_dir(dir)?;
+        done.push(sealed.to_owned());
+    }
+    if done.is_empty() {
+        bail!("{} has no plain key files to seal", dir.display());
+    }
+    Ok(done)
+}
+
 /// Loads an issuer folder made by `issuer init`.
 pub fn load_issuer(dir: &Path) -> Result<Issuer> {
     let meta = read_json(dir, ISSUER_FILE)?;
-    let key = read_json(dir, KEY_FILE)?;
+    let key = read_key(dir)?;
     let secret = key
         .get("secretKeyMultibase")
         .and_then(Value::as_str)
@@ -336,7 +398,13 @@ pub fn load_issuer(dir: &Path) -> Result<Issuer> {
         .and_then(Value::as_str)
         .with_context(|| format!("{ISSUER_FILE} has no verificationMethod"))?;
     let rsa_path = dir.join(RSA_FILE);
-    let rsa = if rsa_path.exists() {
+    let sealed_rsa = dir.join(SEALED_RSA_FILE);
+    let rsa = if sealed_rsa.exists() {
+        let pem = unseal(&sealed_rsa)?;
+        let pem = std::str::from_utf8(&pem)
+            .with_context(|| format!("{} does not hold a PEM key", sealed_rsa.display()))?;
+        Some(RsaSigner::from_pkcs8_pem(pem).with_context(|| format!("{}", sealed_rsa.display()))?)
+    } else if rsa_path.exists() {
         let pem = std::fs::read_to_string(&rsa_path)
             .with_context(|| format!("reading {}", rsa_path.display()))?;
         Some(RsaSigner::from_pkcs8_pem(&pem).with_context(|| format!("{}", rsa_path.display()))?)

@@ -201,6 +201,13 @@ enum IssuerCommand {
         #[arg(long, value_name = "URL")]
         profile_url: Option<String>,
     },
+    /// Seal the issuer's private keys with a password (argon2id + XChaCha20-Poly1305), from
+    /// $BADGESAFE_KEY_PASSWORD or the terminal; every later use asks for it the same way.
+    SealKeys {
+        /// The issuer folder.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Give the issuer an Ethereum anchoring account and publish it: a new key in an encrypted
     /// keystore (anchor-key.json, password from $BADGESAFE_KEY_PASSWORD or the terminal), an
     /// existing keystore (--import), or the key in $BADGESAFE_ETH_KEY (--from-env).
@@ -365,6 +372,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "  publish {} at /.well-known/jwks.json for VC-JWT verifiers",
                 dir.join("jwks.json").display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Issuer {
+            command: IssuerCommand::SealKeys { dir },
+        } => {
+            let password = match std::env::var(anchor::PASSWORD_ENV) {
+                Ok(p) => zeroize::Zeroizing::new(p),
+                Err(_) => {
+                    let p = zeroize::Zeroizing::new(
+                        rpassword::prompt_password("New password for the issuer keys: ")
+                            .context("reading the password (or set BADGESAFE_KEY_PASSWORD)")?,
+                    );
+                    let again = zeroize::Zeroizing::new(
+                        rpassword::prompt_password("Again: ").context("reading the password")?,
+                    );
+                    if p != again {
+                        bail!("the passwords differ");
+                    }
+                    p
+                }
+            };
+            for f in files::seal_keys(&dir, &password)? {
+                println!("Sealed {}", dir.join(f).display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Issuer {

@@ -1325,3 +1325,87 @@ fn the_import_command_shows_errors_asks_and_follows_the_batch() {
         .unwrap();
     assert_eq!(ach["name"], "Eerste hulp");
 }
+
+#[test]
+fn sealed_issuer_keys_are_opened_with_the_password_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let issuer = data.join("issuer");
+    let d = issuer.display().to_string();
+    let o = bin()
+        .args([
+            "issuer",
+            "init",
+            "--dir",
+            &d,
+            "--name",
+            "School",
+            "--url",
+            "https://school.example",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let secret = std::fs::read_to_string(issuer.join("signing-key.json")).unwrap();
+    let o = bin()
+        .args(["issuer", "seal-keys", "--dir", &d])
+        .env("BADGESAFE_KEY_PASSWORD", "een lang wachtwoord")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!issuer.join("signing-key.json").exists() && !issuer.join("rsa-key.pem").exists());
+    let sealed = std::fs::read(issuer.join("signing-key.sealed")).unwrap();
+    let secret: Value = serde_json::from_str(&secret).unwrap();
+    let needle = secret["secretKeyMultibase"].as_str().unwrap().as_bytes();
+    assert!(
+        !sealed.windows(needle.len()).any(|w| w == needle),
+        "the key is not readable at rest"
+    );
+    let o = bin()
+        .args(["issuer", "seal-keys", "--dir", &d])
+        .env("BADGESAFE_KEY_PASSWORD", "een lang wachtwoord")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sealed already"));
+
+    let serve = |password: Option<&str>| {
+        let mut c = bin();
+        c.args([
+            "serve",
+            "--data",
+            &data.display().to_string(),
+            "--listen",
+            "127.0.0.1:1",
+        ])
+        .stdin(Stdio::null());
+        if let Some(p) = password {
+            c.env("BADGESAFE_KEY_PASSWORD", p);
+        } else {
+            c.env_remove("BADGESAFE_KEY_PASSWORD");
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stderr).into_owned()
+    };
+    assert!(
+        serve(None).contains("set BADGESAFE_KEY_PASSWORD"),
+        "{}",
+        serve(None)
+    );
+    assert!(
+        serve(Some("verkeerd wachtwoord")).contains("wrong password"),
+        "{}",
+        serve(Some("x"))
+    );
+
+    let admin = token(&data, None, "admin");
+    let s = Serve::start_env(
+        &data,
+        &[],
+        &[("BADGESAFE_KEY_PASSWORD", "een lang wachtwoord")],
+    );
+    catalogue(&s, &admin);
+    assert_eq!(push(&s, &admin, 0..1), (2, 0));
+    wait_for("the batch", 60, || batches_done(&s, &admin));
+    let m = wait_for("the message", 30, || outbox_messages(&data).pop());
+    let r = parse(&m);
+    assert!(verify(&r.attachments[0].1, &r.to).verified);
+}

@@ -4,6 +4,7 @@
 //! Pure: no I/O. Secret key material is zeroized on drop and never printed by `Debug`.
 
 pub mod base58;
+pub mod sealed;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
