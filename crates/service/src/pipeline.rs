@@ -344,11 +344,12 @@ async fn bake_batch(svc: &Arc<Service>, batch: &Batch) -> Result<(), Error> {
             ..
         } => verification_method.clone(),
     };
-    let images: Arc<HashMap<String, Vec<u8>>> = Arc::new(
+    // The image and its media type (checked when the achievement was saved).
+    let images: Arc<HashMap<String, (Vec<u8>, String)>> = Arc::new(
         achievement_objects(svc)
             .await?
             .into_iter()
-            .map(|(k, (_, a))| (k, a.image))
+            .map(|(k, (_, a))| (k, (a.image, a.image_type)))
             .collect(),
     );
     let mut baked = batch.baked;
@@ -397,12 +398,11 @@ async fn bake_batch(svc: &Arc<Service>, batch: &Batch) -> Result<(), Error> {
                         )?;
                         badgesafe_anchor::attach(&mut doc, proof)?;
                         let text = doc.to_string();
-                        let image = images.get(&c.achievement).ok_or_else(|| {
+                        let (image, ty) = images.get(&c.achievement).ok_or_else(|| {
                             Error::Other(format!("achievement {:?} has no image", c.achievement))
                         })?;
-                        let ty = credential::check_image(image).map_err(Error::Other)?;
-                        let png = badgesafe_bake::bake(image, &text)?;
-                        Ok((c.id.clone(), text, png, ty))
+                        let baked = badgesafe_bake::bake(image, &text)?;
+                        Ok((c.id.clone(), text, baked, ty.clone()))
                     },
                 )
             },
