@@ -1409,3 +1409,80 @@ fn sealed_issuer_keys_are_opened_with_the_password_only() {
     let r = parse(&m);
     assert!(verify(&r.attachments[0].1, &r.to).verified);
 }
+
+#[test]
+fn vc_api_presentations_are_verified_with_their_challenge_and_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let issue = token(&data, None, "issue");
+    let s = Serve::start(&data, &[]);
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(data.join("issuer/issuer.json")).unwrap()).unwrap();
+    let issuer = meta["profile"]["id"].as_str().unwrap();
+    let holder = badgesafe_crypto::Ed25519Signer::from_seed(&[7; 32]);
+    let holder_did = badgesafe_did::did_key(&holder.public());
+    let (status, v) = s.post(
+        "/issuers/jcs/credentials/issue",
+        &issue,
+        &json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                "issuer": issuer, "name": "Stage", "validFrom": "2026-01-01T00:00:00Z", "credentialSubject": {"id": holder_did}}}),
+    );
+    assert_eq!(status, 201, "{v}");
+    let vc = v["verifiableCredential"].clone();
+    let present = |vc: &Value, challenge: &str, domain: &str| {
+        let vp = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                        "holder": holder_did, "verifiableCredential": [vc]});
+        badgesafe_proof::sign(
+            vp,
+            &badgesafe_proof::ProofOptions {
+                suite: badgesafe_proof::Suite::EddsaRdfc2022,
+                verification_method: badgesafe_did::did_key_method(&holder.public()),
+                proof_purpose: "authentication".into(),
+                created: Some("2026-12-04T10:00:00Z".into()),
+                expires: None,
+                domain: Some(domain.into()),
+                challenge: Some(challenge.into()),
+            },
+            &holder,
+        )
+        .unwrap()
+    };
+    let check = |vp: &Value| {
+        s.call(
+            "POST",
+            "/presentations/verify",
+            None,
+            Some(json!({"verifiablePresentation": vp, "options": {"challenge": "n0nce", "domain": "werkgever.example"}}).to_string().as_bytes()),
+        )
+    };
+    let (status, v) = check(&present(&vc, "n0nce", "werkgever.example"));
+    assert_eq!((status, v["verified"].as_bool()), (200, Some(true)), "{v}");
+    let (status, v) = check(&present(&vc, "n0nce", "concurrent.example"));
+    assert_eq!(status, 400);
+    assert!(
+        v["problemDetails"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("domain is \"concurrent.example\""),
+        "{v}"
+    );
+    let (status, v) = check(&present(&vc, "old", "werkgever.example"));
+    assert_eq!(status, 400);
+    assert!(v.to_string().contains("challenge"), "{v}");
+    let mut tampered = vc.clone();
+    tampered["name"] = "Directeur".into();
+    let (status, v) = check(&present(&tampered, "n0nce", "werkgever.example"));
+    assert_eq!(status, 400);
+    assert_eq!(v["problemDetails"][0]["title"], "credential.1", "{v}");
+    let mut forged = present(&vc, "n0nce", "werkgever.example");
+    forged["holder"] = "did:example:someone-else".into();
+    let (status, v) = check(&forged);
+    assert_eq!(status, 400, "{v}");
+    let (status, v) = s.call(
+        "POST",
+        "/presentations/verify",
+        None,
+        Some(br#"{"verifiablePresentation": 1}"#),
+    );
+    assert_eq!(status, 400, "{v}");
+}

@@ -190,7 +190,8 @@ pub fn router(svc: Arc<Service>) -> Router {
         .route("/credentials/issue", post(vc_issue_default))
         .route("/issuers/{instance}/credentials/issue", post(vc_issue))
         .route("/credentials/verify", post(vc_verify))
-        .route("/credentials/status", post(vc_status));
+        .route("/credentials/status", post(vc_status))
+        .route("/presentations/verify", post(vp_verify));
     for doc in &svc.published {
         let body = doc.body.clone();
         let ty = doc.content_type;
@@ -1095,6 +1096,62 @@ async fn vc_verify(State(svc): Svc, body: Bytes) -> ApiResult {
         .map(|c| json!({"type": "about:blank", "title": c.check, "detail": c.detail}))
         .collect();
     let body = json!({"verified": report.verified, "results": report, "problemDetails": problems});
+    let status = if report.verified {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    Ok((status, axum::Json(body)).into_response())
+}
+
+async fn vp_verify(State(svc): Svc, body: Bytes) -> ApiResult {
+    let input = json_body(&body)?;
+    let vp = input
+        .get("verifiablePresentation")
+        .cloned()
+        .filter(Value::is_object)
+        .ok_or_else(|| ApiError::bad("verifiablePresentation is missing or not an object"))?;
+    let text = |k: &str| -> Result<Option<String>, ApiError> {
+        match input.pointer(&format!("/options/{k}")) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ApiError::bad(format!("options.{k} must be a string"))),
+        }
+    };
+    let (challenge, domain) = (text("challenge")?, text("domain")?);
+    let handle = tokio::runtime::Handle::current();
+    let me = svc.clone();
+    let (report, credentials) = tokio::task::spawn_blocking(move || {
+        let fetcher = LocalFirst {
+            svc: me,
+            http: badgesafe_fetch::HttpFetcher::new(
+                std::time::Duration::from_secs(10),
+                badgesafe_fetch::PlainHttp::LoopbackOnly,
+            ),
+            handle,
+        };
+        let opts = badgesafe_verify::Options {
+            fetcher: Some(&fetcher),
+            now: chrono::Utc::now(),
+            recipient_email: None,
+            rpc: &[],
+            confirmations: 1,
+        };
+        let expect = badgesafe_verify::presentation::Expect {
+            challenge: challenge.as_deref(),
+            domain: domain.as_deref(),
+        };
+        badgesafe_verify::presentation::verify_presentation(&vp, &opts, &expect)
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let problems: Vec<Value> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == badgesafe_verify::Outcome::Failed)
+        .map(|c| json!({"type": "about:blank", "title": c.check, "detail": c.detail}))
+        .collect();
+    let body = json!({"verified": report.verified, "results": {"presentation": report, "credentials": credentials}, "problemDetails": problems});
     let status = if report.verified {
         StatusCode::OK
     } else {

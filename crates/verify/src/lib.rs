@@ -11,6 +11,7 @@ use serde_json::Value;
 
 mod anchoring;
 mod ob2;
+pub mod presentation;
 mod report;
 mod status;
 
