@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// The school's web site, when the service creates its issuer identity.
     #[arg(long, default_value = "https://school.example")]
     pub url: String,
+    /// How badges name the student: by a salted SHA-256 of the e-mail address (hashed, the
+    /// default) or by the plain address (plain: anyone who sees the badge reads it).
+    #[arg(long, value_parser = ["hashed", "plain"], default_value = "hashed")]
+    pub recipient_identity: String,
     /// Most results per batch.
     #[arg(long, default_value_t = 10_000)]
     pub batch_max: i64,
@@ -236,6 +240,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     config.mail_from = args.mail_from.clone();
     config.retention_days = args.retention_days.max(0);
     config.batch_max = args.batch_max.max(1);
+    config.hash_recipient = args.recipient_identity != "plain";
     config.retry_base = Duration::from_secs(args.mail_retry_seconds.max(1));
     config.poll = Duration::from_secs(args.poll_seconds.max(1));
     let anchoring = match args.ledger {

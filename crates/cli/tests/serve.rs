@@ -1035,6 +1035,7 @@ fn https_and_smtp_with_starttls_and_authentication() {
             "--poll-seconds",
             "1",
         ])
+        .args(["--recipient-identity", "plain"])
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
@@ -1089,6 +1090,16 @@ fn https_and_smtp_with_starttls_and_authentication() {
     let r = parse(&got[0]);
     assert_eq!(r.to, "anna@school.example");
     let doc: Value = serde_json::from_slice(&r.attachments[1].1).unwrap();
+    // Configured to name the student plainly.
+    let identity = &doc["credentialSubject"]["identifier"][0];
+    assert_eq!(
+        (
+            identity["hashed"].as_bool(),
+            identity["identityHash"].as_str()
+        ),
+        (Some(false), Some("anna@school.example")),
+        "{identity}"
+    );
     // The status list lives at the https URL.
     assert!(
         doc["credentialStatus"]["statusListCredential"]

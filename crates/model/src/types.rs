@@ -288,6 +288,17 @@ impl IdentityObject {
             salt: Some(salt.into()),
         }
     }
+
+    /// A plain identity: the identifier itself, readable by anyone who sees the credential.
+    pub fn plain(identity_type: &str, identifier: &str) -> Self {
+        Self {
+            kind: "IdentityObject".into(),
+            hashed: false,
+            identity_hash: identifier.into(),
+            identity_type: identity_type.into(),
+            salt: None,
+        }
+    }
 }
 
 /// `sha256$<hex>` over UTF-8(identifier ‖ salt) (OB 3.0 IdentityHash).

@@ -375,7 +375,14 @@ fn check_signable(svc: &Service, a: &badgesafe_store::Achievement) -> Result<(),
         evidence: Some("https://example.org/evidence".into()),
     };
     let url = |purpose: &str, list: i64| svc.status_list_url(purpose, list);
-    let doc = credential::credential(&p, &object, &url, ENTRIES_PER_LIST, "2026-01-01T00:00:00Z");
+    let doc = credential::credential(
+        &p,
+        &object,
+        &url,
+        ENTRIES_PER_LIST,
+        "2026-01-01T00:00:00Z",
+        true,
+    );
     svc.issuer
         .sign(&doc, badgesafe_issue::Format::Rdfc, chrono::Utc::now())
         .map(|_| ())

@@ -210,8 +210,13 @@ pub fn credential(
     status_list_url: &dyn Fn(&str, i64) -> String,
     entries_per_list: i64,
     valid_from: &str,
+    hash_recipient: bool,
 ) -> Value {
-    let identity = badgesafe_model::IdentityObject::hashed("emailAddress", &p.email, &p.salt);
+    let identity = if hash_recipient {
+        badgesafe_model::IdentityObject::hashed("emailAddress", &p.email, &p.salt)
+    } else {
+        badgesafe_model::IdentityObject::plain("emailAddress", &p.email)
+    };
     let mut subject = json!({
         "type": ["AchievementSubject"],
         "identifier": [serde_json::to_value(identity).unwrap_or(Value::Null)],

@@ -90,6 +90,9 @@ pub struct Config {
     pub purge_every: Duration,
     /// Largest CSV upload.
     pub max_upload: usize,
+    /// Whether credentials name the student by a salted hash of the e-mail address (the
+    /// default), or by the plain address.
+    pub hash_recipient: bool,
 }
 
 impl Config {
@@ -106,6 +109,7 @@ impl Config {
             retry_base: Duration::from_secs(30),
             purge_every: Duration::from_secs(3600),
             max_upload: 16 * 1024 * 1024,
+            hash_recipient: true,
         }
     }
 }

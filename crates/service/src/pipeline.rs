@@ -220,7 +220,14 @@ async fn sign_batch(svc: &Arc<Service>, batch: &Batch) -> Result<(), Error> {
                     p.achievement
                 ))
             })?;
-            let doc = credential::credential(p, object, &url, ENTRIES_PER_LIST, &valid_from);
+            let doc = credential::credential(
+                p,
+                object,
+                &url,
+                ENTRIES_PER_LIST,
+                &valid_from,
+                me.config.hash_recipient,
+            );
             let SignedCredential::Json(doc) = issuer.sign(&doc, Format::Rdfc, created)? else {
                 return Err(Error::Other("the signer returned a JWT".into()));
             };
