@@ -2,12 +2,12 @@
 // with JavaScript switched off in the pages, as a school's staff member would:
 // sign in → upload a CSV → review its errors → issue → watch the batch and delivery → revoke.
 //
-//   node staff-flow.mjs BASE_URL USER PASSWORD CSV_FILE REVOKE_EMAIL
+//   node staff-flow.mjs BASE_URL USER PASSWORD CSV_FILE REVOKE_EMAIL IMAGE_FILE
 //
 // Prints one JSON object with what each step saw; the Rust test asserts on it.
 import puppeteer from 'puppeteer-core';
 
-const [base, user, password, csv, revokeEmail] = process.argv.slice(2);
+const [base, user, password, csv, revokeEmail, image] = process.argv.slice(2);
 const out = {};
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -25,8 +25,9 @@ const waitFor = async (page, url, pred, seconds) => {
     await new Promise((r) => setTimeout(r, 500));
   }
 };
+let page;
 try {
-  const page = await browser.newPage();
+  page = await browser.newPage();
   await page.setJavaScriptEnabled(false);
   await page.setExtraHTTPHeaders({ 'Accept-Language': 'nl-NL,nl;q=0.9' });
 
@@ -47,6 +48,24 @@ try {
   out.afterLogin = page.url();
   const cookies = await page.cookies();
   out.cookie = cookies.find((c) => c.name === 'bs_staff');
+
+  // The catalogue: a new achievement with an image and an alignment, then edited.
+  await page.goto(`${base}/staff/achievements`, { waitUntil: 'load' });
+  await page.type('#key', 'VCA');
+  await page.type('#name', 'Veilig werken');
+  await page.type('#description', 'Werkt veilig op de werkplek.');
+  await page.type('#criteria', 'VCA-examen gehaald.');
+  await (await page.$('#image')).uploadFile(image);
+  await page.type('#alignmentName', 'VCA Basis');
+  await page.type('#alignmentUrl', 'https://www.vca.nl/');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/staff/achievements"] button')]);
+  out.catalogue = await text(page);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/staff/achievements/VCA"]')]);
+  out.editForm = await page.$eval('#alignmentUrl', (e) => e.value);
+  await page.$eval('#name', (e) => { e.value = ''; });
+  await page.type('#name', 'Veilig werken (VCA)');
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/staff/achievements/VCA"] button')]);
+  out.catalogueAfterEdit = await text(page);
 
   // Upload and review.
   await page.goto(`${base}/staff/upload`, { waitUntil: 'load' });
@@ -95,6 +114,7 @@ try {
   out.csp = (await (await page.goto(`${base}/staff`, { waitUntil: 'load' })).headers())['content-security-policy'];
 } catch (e) {
   out.error = String(e && e.stack || e);
+  out.page = page ? `${page.url()}: ${(await text(page).catch(() => '')).slice(0, 1500)}` : '';
 } finally {
   await browser.close();
 }

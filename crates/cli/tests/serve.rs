@@ -1162,6 +1162,8 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
     catalogue(&s, &admin);
     let csv = dir.path().join("resultaten.csv");
     std::fs::write(&csv, CSV).unwrap();
+    let image = dir.path().join("vca.png");
+    std::fs::copy(shared("samples/1edtech-validator/ob20/assets/robotics-badge.png"), &image).unwrap();
     let out = Command::new("node")
         .arg(badgesafe_testkit::repo().join("interop/staff-flow.mjs"))
         .args([
@@ -1170,13 +1172,14 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
             "correct horse battery",
             &csv.display().to_string(),
             "bram@school.example",
+            &image.display().to_string(),
         ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let v: Value = serde_json::from_str(text.trim())
         .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
-    assert!(v.get("error").is_none(), "{}", v["error"]);
+    assert!(v.get("error").is_none(), "{}\n{}", v["error"], v["page"]);
     assert_eq!(
         (v["redirectedToLogin"].as_bool(), v["lang"].as_str()),
         (Some(true), Some("nl")),
@@ -1197,6 +1200,26 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
         v["cookie"]
     );
     assert_eq!(v["uploadLabel"], "CSV-bestand");
+    assert!(
+        v["catalogue"].as_str().unwrap().contains("Veilig werken"),
+        "{}",
+        v["catalogue"]
+    );
+    assert_eq!(v["editForm"], "https://www.vca.nl/");
+    assert!(
+        v["catalogueAfterEdit"]
+            .as_str()
+            .unwrap()
+            .contains("Veilig werken (VCA)"),
+        "{}",
+        v["catalogueAfterEdit"]
+    );
+    let vca = s.get("/api/achievements/VCA", &admin);
+    assert_eq!(
+        vca["achievement"]["alignment"][0]["targetName"], "VCA Basis",
+        "{vca}"
+    );
+    assert_eq!(vca["achievement"]["name"], "Veilig werken (VCA)");
     let lines: Vec<&str> = v["reviewErrors"]
         .as_array()
         .unwrap()

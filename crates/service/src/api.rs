@@ -429,18 +429,29 @@ async fn edit_achievement(
 ) -> ApiResult {
     let who = authorize(&svc.store, &headers, &[]).await?;
     let input = json_body(&body)?;
+    ok(change_achievement(&svc, &who, &key, &input).await?)
+}
+
+/// Edits an achievement: the fields given replace the stored ones (the API and the staff
+/// pages). Badges issued before keep what they were signed with.
+pub async fn change_achievement(
+    svc: &Service,
+    who: &str,
+    key: &str,
+    input: &Value,
+) -> Result<Value, ApiError> {
     let old =
-        svc.store.achievement_by_key(&key).await?.ok_or_else(|| {
+        svc.store.achievement_by_key(key).await?.ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, format!("no achievement {key:?}"))
         })?;
-    let a = credential::achievement_from_json(&input, Some(&key), Some(&old), now_ms())
+    let a = credential::achievement_from_json(input, Some(key), Some(&old), now_ms())
         .map_err(ApiError::bad)?;
-    check_signable(&svc, &a)?;
+    check_signable(svc, &a)?;
     svc.store.put_achievement(&a).await?;
     svc.store
-        .audit(&who, "achievement.edit", &a.key, "", now_ms())
+        .audit(who, "achievement.edit", &a.key, "", now_ms())
         .await?;
-    ok(achievement_json(&a, &svc.config.public_url))
+    Ok(achievement_json(&a, &svc.config.public_url))
 }
 
 async fn retire_achievement(

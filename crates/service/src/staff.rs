@@ -303,6 +303,10 @@ pub fn router(max_upload: usize) -> Router<Arc<Service>> {
             get(achievements_page).post(create_achievement),
         )
         .route("/staff/achievements/{key}/retire", post(retire))
+        .route(
+            "/staff/achievements/{key}",
+            get(edit_page).post(edit_achievement),
+        )
 }
 
 async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
@@ -851,7 +855,7 @@ async fn achievements_page(State(svc): Svc, headers: HeaderMap) -> Response {
                         tr {
                             td { img src=(crate::credential::data_uri(&a.image, &a.image_type)) alt=(a.name) width="64" height="64"; }
                             td { code { (a.key) } }
-                            td { (a.name) }
+                            td { a href={ "/staff/achievements/" (a.key) } { (a.name) } }
                             td { (a.criteria) }
                             td {
                                 @if a.retired.is_some() { (l.t("buiten gebruik", "retired")) } @else {
@@ -878,6 +882,7 @@ async fn achievements_page(State(svc): Svc, headers: HeaderMap) -> Response {
                 textarea id="criteria" name="criteria" required maxlength="4000" {}
                 label for="image" { (l.t("Afbeelding (PNG of SVG, hooguit 256 KiB)", "Image (PNG or SVG, at most 256 KiB)")) }
                 input id="image" name="image" type="file" accept="image/png,image/svg+xml" required;
+                (alignment_fields(l, "", ""))
                 div { button type="submit" { (l.t("Opslaan", "Save")) } }
             }
         },
@@ -905,6 +910,13 @@ async fn create_achievement(State(svc): Svc, headers: HeaderMap, mp: Multipart) 
             base64::engine::general_purpose::STANDARD.encode(img).into(),
         );
     }
+    match alignment_from(&fields) {
+        Ok(Some(a)) => {
+            input.insert("alignment".into(), a);
+        }
+        Ok(None) => {}
+        Err(e) => return api_error(l, &ApiError::bad(e)),
+    }
     match api::add_achievement(&svc, &s.user, &Value::Object(input)).await {
         Ok(_) => Redirect::to("/staff/achievements").into_response(),
         Err(e) => api_error(l, &e),
@@ -931,5 +943,131 @@ async fn retire(
             Redirect::to("/staff/achievements").into_response()
         }
         Err(e) => api_error(l, &e.into()),
+    }
+}
+
+/// Optional fields for one alignment (a framework or qualification the badge matches).
+fn alignment_fields(l: Lang, name: &str, url: &str) -> Markup {
+    html! {
+        fieldset {
+            legend { (l.t("Koppeling aan een kwalificatie of kader (niet verplicht)", "Alignment with a qualification or framework (optional)")) }
+            label for="alignmentName" { (l.t("Naam", "Name")) }
+            input id="alignmentName" name="alignmentName" value=(name) maxlength="200";
+            label for="alignmentUrl" { (l.t("Webadres", "Web address")) }
+            input id="alignmentUrl" name="alignmentUrl" type="url" value=(url) maxlength="2048";
+        }
+    }
+}
+
+/// The alignment from the form fields: none when both are empty.
+fn alignment_from(fields: &HashMap<String, String>) -> Result<Option<Value>, String> {
+    let name = fields
+        .get("alignmentName")
+        .map(|s| s.trim())
+        .unwrap_or_default();
+    let url = fields
+        .get("alignmentUrl")
+        .map(|s| s.trim())
+        .unwrap_or_default();
+    match (name.is_empty(), url.is_empty()) {
+        (true, true) => Ok(None),
+        (false, false) if url.starts_with("https://") || url.starts_with("http://") => {
+            Ok(Some(serde_json::json!([
+                {"type": ["Alignment"], "targetName": name, "targetUrl": url}
+            ])))
+        }
+        (false, false) => Err("the alignment's web address must start with https://".into()),
+        _ => Err("an alignment needs both a name and a web address".into()),
+    }
+}
+
+async fn edit_page(State(svc): Svc, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    let s = signed_in!(svc, headers);
+    let l = lang(&headers);
+    let a = match svc.store.achievement_by_key(&key).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            return page_error(
+                l,
+                StatusCode::NOT_FOUND,
+                "Deze badge bestaat niet.",
+                "This achievement does not exist.",
+            );
+        }
+        Err(e) => return api_error(l, &e.into()),
+    };
+    let body: Value = serde_json::from_str(&a.body).unwrap_or(Value::Null);
+    let first = &body["alignment"][0];
+    let (an, au) = (
+        first["targetName"].as_str().unwrap_or_default(),
+        first["targetUrl"].as_str().unwrap_or_default(),
+    );
+    layout(
+        l,
+        &format!(
+            "{} · {}",
+            l.t("Badge aanpassen", "Edit achievement"),
+            a.name
+        ),
+        Some(&s.user),
+        false,
+        html! {
+            p { img src=(crate::credential::data_uri(&a.image, &a.image_type)) alt=(a.name) width="128" height="128"; }
+            p { (l.t("Al uitgegeven badges blijven zoals ze zijn; de wijziging geldt voor nieuwe badges.", "Badges issued already stay as they are; the change applies to new badges.")) }
+            form method="post" action={ "/staff/achievements/" (a.key) } enctype="multipart/form-data" {
+                (csrf_field(&s))
+                label for="name" { (l.t("Naam", "Name")) }
+                input id="name" name="name" required maxlength="200" value=(a.name);
+                label for="description" { (l.t("Beschrijving", "Description")) }
+                textarea id="description" name="description" required maxlength="2000" { (a.description) }
+                label for="criteria" { (l.t("Criteria: wat moet de leerling kunnen?", "Criteria: what must the student be able to do?")) }
+                textarea id="criteria" name="criteria" required maxlength="4000" { (a.criteria) }
+                label for="image" { (l.t("Nieuwe afbeelding (leeg laten om de huidige te houden)", "New image (leave empty to keep the current one)")) }
+                input id="image" name="image" type="file" accept="image/png,image/svg+xml";
+                (alignment_fields(l, an, au))
+                div { button type="submit" { (l.t("Opslaan", "Save")) } }
+            }
+        },
+    )
+}
+
+async fn edit_achievement(
+    State(svc): Svc,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let l = lang(&headers);
+    let (fields, file) = match read_multipart(mp).await {
+        Ok(x) => x,
+        Err(e) => return api_error(l, &ApiError::bad(e)),
+    };
+    let s = match post_session(&svc, &headers, fields.get("csrf").map(String::as_str)).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut input = serde_json::Map::new();
+    for k in ["name", "description", "criteria"] {
+        input.insert(k.into(), fields.get(k).cloned().unwrap_or_default().into());
+    }
+    if let Some(img) = file.filter(|f| !f.is_empty()) {
+        use base64::Engine as _;
+        input.insert(
+            "image".into(),
+            base64::engine::general_purpose::STANDARD.encode(img).into(),
+        );
+    }
+    match alignment_from(&fields) {
+        Ok(a) => {
+            input.insert(
+                "alignment".into(),
+                a.unwrap_or_else(|| Value::Array(Vec::new())),
+            );
+        }
+        Err(e) => return api_error(l, &ApiError::bad(e)),
+    }
+    match api::change_achievement(&svc, &s.user, &key, &Value::Object(input)).await {
+        Ok(_) => Redirect::to("/staff/achievements").into_response(),
+        Err(e) => api_error(l, &e),
     }
 }
