@@ -58,10 +58,14 @@ try {
   await (await page.$('#image')).uploadFile(image);
   await page.type('#alignmentName', 'VCA Basis');
   await page.type('#alignmentUrl', 'https://www.vca.nl/');
+  await page.type('#resultName', 'Uitslag');
+  await page.select('#resultType', 'Status');
+  await page.type('#resultValues', 'behaald, niet behaald');
   await Promise.all([page.waitForNavigation(), page.click('form[action="/staff/achievements"] button')]);
   out.catalogue = await text(page);
   await Promise.all([page.waitForNavigation(), page.click('a[href="/staff/achievements/VCA"]')]);
   out.editForm = await page.$eval('#alignmentUrl', (e) => e.value);
+  out.editResult = await page.$eval('#resultValues', (e) => e.value);
   await page.$eval('#name', (e) => { e.value = ''; });
   await page.type('#name', 'Veilig werken (VCA)');
   await Promise.all([page.waitForNavigation(), page.click('form[action="/staff/achievements/VCA"] button')]);

@@ -1163,7 +1163,11 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
     let csv = dir.path().join("resultaten.csv");
     std::fs::write(&csv, CSV).unwrap();
     let image = dir.path().join("vca.png");
-    std::fs::copy(shared("samples/1edtech-validator/ob20/assets/robotics-badge.png"), &image).unwrap();
+    std::fs::copy(
+        shared("samples/1edtech-validator/ob20/assets/robotics-badge.png"),
+        &image,
+    )
+    .unwrap();
     let out = Command::new("node")
         .arg(badgesafe_testkit::repo().join("interop/staff-flow.mjs"))
         .args([
@@ -1220,6 +1224,13 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
         "{vca}"
     );
     assert_eq!(vca["achievement"]["name"], "Veilig werken (VCA)");
+    assert_eq!(v["editResult"], "behaald, niet behaald");
+    let rd = &vca["achievement"]["resultDescription"][0];
+    assert_eq!(
+        (rd["resultType"].as_str(), rd["allowedValue"].clone()),
+        (Some("Status"), json!(["behaald", "niet behaald"])),
+        "{vca}"
+    );
     let lines: Vec<&str> = v["reviewErrors"]
         .as_array()
         .unwrap()

@@ -348,8 +348,9 @@ fn normalize_object(map: &mut Map<String, Value>) {
             && !v.is_array()
             && !v.is_null()
             // `identifier` is a list of IdentityObjects in a subject, but a single string in
-            // an IdentifierEntry.
-            && (key != "identifier" || v.is_object())
+            // an IdentifierEntry; `resultDescription` is a list of objects in an Achievement,
+            // but a single id in a Result.
+            && (!matches!(key, "identifier" | "resultDescription") || v.is_object())
         {
             *v = Value::Array(vec![v.take()]);
         }

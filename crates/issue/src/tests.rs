@@ -118,6 +118,24 @@ fn an_issuer_profile_with_other_identifiers_signs() {
     assert!(subject["identifier"].is_array());
 }
 
+#[test]
+fn a_result_keeps_its_single_result_description_id() {
+    // Found through the staff pages: a Result's resultDescription (one id) was wrapped in an
+    // array like an Achievement's list of ResultDescriptions, which the OB schema refuses.
+    let mut cred = badgesafe_issue_sample();
+    cred["credentialSubject"]["achievement"]["resultDescription"] = json!({
+        "id": "urn:badgesafe:result:X", "type": "ResultDescription", "name": "Uitslag", "resultType": "Status"
+    });
+    cred["credentialSubject"]["result"] = json!([{"type": ["Result"], "value": "behaald", "resultDescription": "urn:badgesafe:result:X"}]);
+    let doc = issuer().prepare(&cred, now()).unwrap();
+    assert_eq!(
+        doc["credentialSubject"]["result"][0]["resultDescription"],
+        "urn:badgesafe:result:X"
+    );
+    assert!(doc["credentialSubject"]["achievement"]["resultDescription"].is_array());
+    issuer().sign(&cred, Format::Rdfc, now()).unwrap();
+}
+
 fn badgesafe_issue_sample() -> Value {
     sample_credential(
         "student@example.org",

@@ -223,7 +223,17 @@ pub fn credential(
         "achievement": achievement,
     });
     if let Some(r) = &p.result {
-        subject["result"] = json!([{"type": ["Result"], "value": r}]);
+        let mut result = json!({"type": ["Result"], "value": r});
+        // With one result description, the result refers to it.
+        if let Some([only]) = achievement
+            .get("resultDescription")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            && let Some(id) = only.get("id").and_then(Value::as_str)
+        {
+            result["resultDescription"] = id.into();
+        }
+        subject["result"] = json!([result]);
     }
     let list = p.status_index / entries_per_list;
     let index = (p.status_index % entries_per_list) as u64;

@@ -883,6 +883,7 @@ async fn achievements_page(State(svc): Svc, headers: HeaderMap) -> Response {
                 label for="image" { (l.t("Afbeelding (PNG of SVG, hooguit 256 KiB)", "Image (PNG or SVG, at most 256 KiB)")) }
                 input id="image" name="image" type="file" accept="image/png,image/svg+xml" required;
                 (alignment_fields(l, "", ""))
+                (result_fields(l, "", "", ""))
                 div { button type="submit" { (l.t("Opslaan", "Save")) } }
             }
         },
@@ -917,6 +918,14 @@ async fn create_achievement(State(svc): Svc, headers: HeaderMap, mp: Multipart) 
         Ok(None) => {}
         Err(e) => return api_error(l, &ApiError::bad(e)),
     }
+    let key = fields.get("key").cloned().unwrap_or_default();
+    match result_from(&fields, &key) {
+        Ok(Some(r)) => {
+            input.insert("resultDescription".into(), r);
+        }
+        Ok(None) => {}
+        Err(e) => return api_error(l, &ApiError::bad(e)),
+    }
     match api::add_achievement(&svc, &s.user, &Value::Object(input)).await {
         Ok(_) => Redirect::to("/staff/achievements").into_response(),
         Err(e) => api_error(l, &e),
@@ -944,6 +953,83 @@ async fn retire(
         }
         Err(e) => api_error(l, &e.into()),
     }
+}
+
+/// The OB result types a staff member can pick.
+const RESULT_TYPES: [(&str, &str, &str); 5] = [
+    (
+        "Status",
+        "Status (behaald / niet behaald)",
+        "Status (passed / not passed)",
+    ),
+    (
+        "LetterGrade",
+        "Cijfer of beoordeling uit een lijst",
+        "Grade from a list",
+    ),
+    (
+        "GradePointAverage",
+        "Gemiddeld cijfer",
+        "Grade point average",
+    ),
+    ("Percent", "Percentage", "Percent"),
+    ("RawScore", "Score", "Score"),
+];
+
+/// Optional fields for one result description (what the `result` column means).
+fn result_fields(l: Lang, name: &str, kind: &str, allowed: &str) -> Markup {
+    html! {
+        fieldset {
+            legend { (l.t("Wat betekent de kolom resultaat? (niet verplicht)", "What does the result column mean? (optional)")) }
+            label for="resultName" { (l.t("Naam, bijvoorbeeld Eindcijfer", "Name, for example Final grade")) }
+            input id="resultName" name="resultName" value=(name) maxlength="200";
+            label for="resultType" { (l.t("Soort", "Kind")) }
+            select id="resultType" name="resultType" {
+                @for (value, nl, en) in RESULT_TYPES {
+                    option value=(value) selected[kind == value] { (l.t(nl, en)) }
+                }
+            }
+            label for="resultValues" { (l.t("Toegestane waarden, met komma's (leeg: elke waarde)", "Allowed values, comma-separated (empty: any value)")) }
+            input id="resultValues" name="resultValues" value=(allowed) maxlength="2000";
+        }
+    }
+}
+
+/// The result description from the form fields: none when no name is given.
+fn result_from(fields: &HashMap<String, String>, key: &str) -> Result<Option<Value>, String> {
+    let name = fields
+        .get("resultName")
+        .map(|s| s.trim())
+        .unwrap_or_default();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let kind = fields
+        .get("resultType")
+        .map(|s| s.trim())
+        .unwrap_or_default();
+    if !RESULT_TYPES.iter().any(|(v, _, _)| *v == kind) {
+        return Err(format!("unknown result type {kind:?}"));
+    }
+    let allowed: Vec<&str> = fields
+        .get("resultValues")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rd = serde_json::json!({
+        "id": format!("urn:badgesafe:result:{key}"),
+        "type": ["ResultDescription"],
+        "name": name,
+        "resultType": kind,
+    });
+    if !allowed.is_empty() {
+        rd["allowedValue"] = allowed.into();
+    }
+    Ok(Some(Value::Array(vec![rd])))
 }
 
 /// Optional fields for one alignment (a framework or qualification the badge matches).
@@ -1002,6 +1088,20 @@ async fn edit_page(State(svc): Svc, headers: HeaderMap, Path(key): Path<String>)
         first["targetName"].as_str().unwrap_or_default(),
         first["targetUrl"].as_str().unwrap_or_default(),
     );
+    let rd = &body["resultDescription"][0];
+    let (rn, rt) = (
+        rd["name"].as_str().unwrap_or_default(),
+        rd["resultType"].as_str().unwrap_or_default(),
+    );
+    let rv = rd["allowedValue"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
     layout(
         l,
         &format!(
@@ -1025,6 +1125,7 @@ async fn edit_page(State(svc): Svc, headers: HeaderMap, Path(key): Path<String>)
                 label for="image" { (l.t("Nieuwe afbeelding (leeg laten om de huidige te houden)", "New image (leave empty to keep the current one)")) }
                 input id="image" name="image" type="file" accept="image/png,image/svg+xml";
                 (alignment_fields(l, an, au))
+                (result_fields(l, rn, rt, &rv))
                 div { button type="submit" { (l.t("Opslaan", "Save")) } }
             }
         },
@@ -1062,6 +1163,15 @@ async fn edit_achievement(
             input.insert(
                 "alignment".into(),
                 a.unwrap_or_else(|| Value::Array(Vec::new())),
+            );
+        }
+        Err(e) => return api_error(l, &ApiError::bad(e)),
+    }
+    match result_from(&fields, &key) {
+        Ok(r) => {
+            input.insert(
+                "resultDescription".into(),
+                r.unwrap_or_else(|| Value::Array(Vec::new())),
             );
         }
         Err(e) => return api_error(l, &ApiError::bad(e)),
