@@ -1531,3 +1531,134 @@ fn vc_api_presentations_are_verified_with_their_challenge_and_domain() {
     );
     assert_eq!(status, 400, "{v}");
 }
+
+#[test]
+fn vc_api_issue_refuses_malformed_credentials_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let issue = token(&data, None, "issue");
+    let results = token(&data, None, "results");
+    let s = Serve::start(&data, &[]);
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(data.join("issuer/issuer.json")).unwrap()).unwrap();
+    let issuer = meta["profile"]["id"].as_str().unwrap().to_owned();
+    let base = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                      "issuer": issuer, "credentialSubject": {"id": "did:example:student"}});
+    let (status, v) = s.post("/credentials/issue", &issue, &json!({"credential": base}));
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(
+        v["verifiableCredential"]["proof"]["cryptosuite"],
+        "eddsa-rdfc-2022"
+    );
+    let (status, v) = s.post(
+        "/issuers/jcs/credentials/issue",
+        &issue,
+        &json!({"credential": base}),
+    );
+    assert_eq!(
+        (
+            status,
+            v["verifiableCredential"]["proof"]["cryptosuite"].as_str()
+        ),
+        (201, Some("eddsa-jcs-2022"))
+    );
+    let (status, _) = s.post("/credentials/issue", &results, &json!({"credential": base}));
+    assert_eq!(status, 403, "issuing needs the issue scope");
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "@context",
+            json!("https://www.w3.org/ns/credentials/v2"),
+            "@context must be an array",
+        ),
+        (
+            "@context",
+            json!(["https://www.w3.org/2018/credentials/examples/v1"]),
+            "VC base context",
+        ),
+        (
+            "@context",
+            json!(["https://www.w3.org/ns/credentials/v2", 5]),
+            "neither a URL nor an object",
+        ),
+        (
+            "@context",
+            json!([
+                "https://www.w3.org/ns/credentials/v2",
+                "https://example.org/unknown"
+            ]),
+            "example.org/unknown",
+        ),
+        ("type", json!(["Foo"]), "VerifiableCredential"),
+        (
+            "type",
+            json!(["VerifiableCredential", "NoSuchType"]),
+            "NoSuchType",
+        ),
+        ("issuer", json!("did:key:z6MkfOther"), "not this instance"),
+        ("issuer", Value::Null, "issuer is missing"),
+        ("credentialSubject", json!({}), "non-empty"),
+        ("credentialSubject", json!([]), "non-empty"),
+        (
+            "credentialSubject",
+            json!({"id": ["did:a", "did:b"]}),
+            "single URL",
+        ),
+        ("id", json!("not a url"), "id must be a URL"),
+        ("validFrom", json!("2026-13-01"), "dateTimeStamp"),
+        (
+            "validUntil",
+            json!("2020-01-01T00:00:00Z"),
+            "later than validUntil",
+        ),
+        (
+            "credentialStatus",
+            json!({"id": "https://x.example/1"}),
+            "credentialStatus has no type",
+        ),
+        (
+            "credentialSchema",
+            json!({"type": "JsonSchema"}),
+            "credentialSchema.id is missing",
+        ),
+        (
+            "termsOfUse",
+            json!({"id": "https://x.example/t"}),
+            "termsOfUse has no type",
+        ),
+        (
+            "name",
+            json!(5),
+            "name must be a string or a language object",
+        ),
+        (
+            "relatedResource",
+            json!([{"id": "https://x.example/r"}]),
+            "neither digestSRI nor digestMultibase",
+        ),
+        ("undefinedTerm", json!("x"), "undefinedTerm"),
+    ];
+    for (field, value, says) in cases {
+        let mut c = base.clone();
+        if field == "validUntil" {
+            c["validFrom"] = "2026-01-01T00:00:00Z".into();
+        }
+        if value.is_null() {
+            c.as_object_mut().unwrap().remove(field);
+        } else {
+            c[field] = value;
+        }
+        let (status, v) = s.post("/credentials/issue", &issue, &json!({"credential": c}));
+        assert!(status == 400 || status == 422, "{field}: {status} {v}");
+        assert!(
+            v.to_string().contains(says),
+            "{field}: {v} should say {says:?}"
+        );
+    }
+    let (status, v) = s.post(
+        "/credentials/issue",
+        &issue,
+        &json!({"credential": base, "options": {"colour": 1}}),
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v.to_string().contains("unknown option"));
+}

@@ -965,6 +965,96 @@ fn check_vc(svc: &Service, c: &Value) -> Result<(), String> {
     {
         return Err("validFrom is later than validUntil".into());
     }
+    check_vc_parts(obj)
+}
+
+fn items(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// The remaining structural rules of `VC-API.md`: ids, typed parts, language values, related
+/// resources.
+fn check_vc_parts(obj: &serde_json::Map<String, Value>) -> Result<(), String> {
+    let single_url = |what: &str, v: &Value| -> Result<(), String> {
+        match v {
+            Value::String(s) if is_url(s) => Ok(()),
+            _ => Err(format!("{what} id must be a single URL")),
+        }
+    };
+    for s in items(obj.get("credentialSubject").unwrap_or(&Value::Null)) {
+        if let Some(id) = s.get("id") {
+            single_url("credentialSubject", id)?;
+        }
+    }
+    for field in [
+        "credentialStatus",
+        "credentialSchema",
+        "termsOfUse",
+        "evidence",
+        "refreshService",
+    ] {
+        let Some(v) = obj.get(field) else { continue };
+        for part in items(v) {
+            let Some(p) = part.as_object() else {
+                return Err(format!("{field} must be an object or an array of objects"));
+            };
+            match p.get("type") {
+                Some(Value::String(_)) => {}
+                Some(Value::Array(t)) if !t.is_empty() && t.iter().all(Value::is_string) => {}
+                _ => return Err(format!("{field} has no type")),
+            }
+            match (field, p.get("id")) {
+                ("credentialSchema", None) => return Err("credentialSchema.id is missing".into()),
+                (_, Some(id)) => single_url(field, id)?,
+                _ => {}
+            }
+        }
+    }
+    let language_value = |what: &str, v: &Value| -> Result<(), String> {
+        let ok = |x: &Value| {
+            x.as_object().is_some_and(|o| {
+                o.get("@value").is_some_and(Value::is_string)
+                    && o.keys()
+                        .all(|k| matches!(k.as_str(), "@value" | "@language" | "@direction"))
+            })
+        };
+        match v {
+            Value::String(_) => Ok(()),
+            Value::Array(a) if !a.is_empty() && a.iter().all(ok) => Ok(()),
+            x if ok(x) => Ok(()),
+            _ => Err(format!(
+                "{what} must be a string or a language object {{\"@value\", \"@language\"}}"
+            )),
+        }
+    };
+    for k in ["name", "description"] {
+        if let Some(v) = obj.get(k) {
+            language_value(k, v)?;
+        }
+        if let Some(v) = obj.get("issuer").and_then(|i| i.get(k)) {
+            language_value(&format!("issuer.{k}"), v)?;
+        }
+    }
+    if let Some(rr) = obj.get("relatedResource") {
+        let mut seen = std::collections::HashSet::new();
+        for r in items(rr) {
+            let id = r.get("id").and_then(Value::as_str).filter(|s| is_url(s));
+            let Some(id) = id else {
+                return Err("relatedResource items need a URL id".into());
+            };
+            if !seen.insert(id) {
+                return Err(format!("relatedResource {id} appears twice"));
+            }
+            if r.get("digestSRI").is_none() && r.get("digestMultibase").is_none() {
+                return Err(format!(
+                    "relatedResource {id} has neither digestSRI nor digestMultibase"
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -1045,6 +1135,15 @@ async fn vc_issue(
     .await
     .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
     .map_err(|e| ApiError::bad(e.to_string()))?;
+    // VC-API: the proof is a single object.
+    let mut signed = signed;
+    if let Some(proof) = signed.get_mut("proof")
+        && let Value::Array(items) = proof
+        && items.len() == 1
+    {
+        let only = items.remove(0);
+        *proof = only;
+    }
     created(json!({"verifiableCredential": signed}))
 }
 
