@@ -320,9 +320,41 @@ fn unseal(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         .with_context(|| format!("opening {}", path.display()))
 }
 
-/// The signing key document: sealed (`signing-key.sealed`, password from
+/// The environment variable that may hold the issuer's Ed25519 secret key (multibase), for
+/// deployments that keep keys in a secret store rather than in files.
+pub const SIGNING_KEY_ENV: &str = "BADGESAFE_SIGNING_KEY";
+
+/// The key document for a secret from the environment, checked against the public key the
+/// issuer publishes (`jwks.json`): a key for another issuer is refused.
+fn key_from_env(dir: &Path, secret: &str) -> Result<Value> {
+    let signer = Ed25519Signer::from_secret_multibase(secret.trim())
+        .with_context(|| format!("{SIGNING_KEY_ENV} is not an Ed25519 secret key (multibase)"))?;
+    let public = signer.public();
+    let x = public.to_jwk()["x"].clone();
+    let jwks = read_json(dir, "jwks.json")?;
+    let published = jwks["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|k| k["crv"] == "Ed25519" && k["x"] == x);
+    if !published {
+        bail!(
+            "{SIGNING_KEY_ENV} holds a key that {} does not publish; it belongs to another issuer",
+            dir.join("jwks.json").display()
+        );
+    }
+    Ok(json!({
+        "secretKeyMultibase": secret.trim(),
+        "publicKeyMultibase": public.to_multikey(),
+    }))
+}
+
+/// The signing key document: from $BADGESAFE_SIGNING_KEY, sealed (`signing-key.sealed`, password from
 /// $BADGESAFE_KEY_PASSWORD or the terminal) or plain (`signing-key.json`, mode 0600).
 fn read_key(dir: &Path) -> Result<Value> {
+    if let Ok(secret) = std::env::var(SIGNING_KEY_ENV) {
+        return key_from_env(dir, &secret);
+    }
     let sealed = dir.join(SEALED_KEY_FILE);
     if sealed.exists() {
         let bytes = unseal(&sealed)?;
@@ -399,7 +431,13 @@ pub fn load_issuer(dir: &Path) -> Result<Issuer> {
         .with_context(|| format!("{ISSUER_FILE} has no verificationMethod"))?;
     let rsa_path = dir.join(RSA_FILE);
     let sealed_rsa = dir.join(SEALED_RSA_FILE);
-    let rsa = if sealed_rsa.exists() {
+    // With the signing key from the environment and no password, the sealed RSA key (used
+    // only for RS256 VC-JWTs) stays closed; RS256 then says the issuer has no RSA key.
+    let rsa_closed = std::env::var_os(SIGNING_KEY_ENV).is_some()
+        && std::env::var_os(crate::anchor::PASSWORD_ENV).is_none();
+    let rsa = if sealed_rsa.exists() && rsa_closed {
+        None
+    } else if sealed_rsa.exists() {
         let pem = unseal(&sealed_rsa)?;
         let pem = std::str::from_utf8(&pem)
             .with_context(|| format!("{} does not hold a PEM key", sealed_rsa.display()))?;

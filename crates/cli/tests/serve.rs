@@ -1453,6 +1453,27 @@ fn sealed_issuer_keys_are_opened_with_the_password_only() {
     let m = wait_for("the message", 30, || outbox_messages(&data).pop());
     let r = parse(&m);
     assert!(verify(&r.attachments[0].1, &r.to).verified);
+    drop(s);
+
+    // The key can come from the environment instead; a key of another issuer is refused.
+    let secret = secret["secretKeyMultibase"].as_str().unwrap();
+    let other = badgesafe_crypto::Ed25519Signer::from_seed(&[9; 32]).to_secret_multibase();
+    let mut c = bin();
+    c.args([
+        "serve",
+        "--data",
+        &data.display().to_string(),
+        "--listen",
+        "127.0.0.1:1",
+    ])
+    .stdin(Stdio::null())
+    .env_remove("BADGESAFE_KEY_PASSWORD")
+    .env("BADGESAFE_SIGNING_KEY", other.as_str());
+    let err = String::from_utf8_lossy(&c.output().unwrap().stderr).into_owned();
+    assert!(err.contains("belongs to another issuer"), "{err}");
+    let s = Serve::start_env(&data, &[], &[("BADGESAFE_SIGNING_KEY", secret)]);
+    assert_eq!(push(&s, &admin, 1..2), (2, 0));
+    wait_for("the batch", 60, || batches_done(&s, &admin));
 }
 
 #[test]
