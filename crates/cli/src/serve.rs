@@ -356,8 +356,13 @@ pub fn purge(data: &DataArgs, retention_days: i64) -> Result<()> {
         retention_days.max(0),
         badgesafe_service::now_ms(),
     ))?;
+    let keep = Duration::from_secs(retention_days.max(0) as u64 * 24 * 3600);
+    let files = badgesafe_mail::purge_eml(
+        &data.data.join("outbox"),
+        std::time::SystemTime::now() - keep,
+    )?;
     println!(
-        "Purged: {} credentials (bodies, images, names, addresses), {} sent messages, {} result keys, {} imports, {} sessions",
+        "Purged: {} credentials (bodies, images, names, addresses), {} sent messages, {} result keys, {} imports, {} sessions, {files} .eml files in the outbox folder",
         p.credentials, p.messages, p.results, p.imports, p.sessions
     );
     Ok(())
@@ -401,6 +406,17 @@ pub fn privacy_report(data: &DataArgs, retention_days: i64, json: bool) -> Resul
     println!(
         "  {:>7} messages queued, {} failed (the address is kept with them), {} sent messages kept until the purge",
         p.messages_queued, p.messages_failed, p.messages_sent_kept
+    );
+    let eml = std::fs::read_dir(data.data.join("outbox"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .count()
+        })
+        .unwrap_or(0);
+    println!(
+        "  {eml:>7} delivery messages (.eml, with badges, names and addresses) in {}, removed {retention_days} days after they were written",
+        data.data.join("outbox").display()
     );
     println!("After the purge");
     println!(

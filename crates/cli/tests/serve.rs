@@ -525,6 +525,10 @@ fn a_csv_becomes_signed_anchored_baked_badges_in_each_students_mailbox_once() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        outbox_messages(&data).is_empty(),
+        "the outbox folder's messages are purged too"
+    );
     let after: Value = serde_json::from_str(&report(true)).unwrap();
     assert_eq!(
         (

@@ -243,6 +243,15 @@ impl Transport {
         Ok(Transport::Smtp(builder.build()))
     }
 
+    /// Deletes `.eml` files written to the outbox folder before `before` (they hold names and
+    /// addresses, so they go when the retention window ends). Returns how many; 0 for SMTP.
+    pub fn purge_folder(&self, before: std::time::SystemTime) -> Result<u64, Error> {
+        let Transport::Folder(dir) = self else {
+            return Ok(0);
+        };
+        purge_eml(dir, before)
+    }
+
     /// The outbox folder transport.
     pub fn folder(dir: &Path) -> Self {
         Transport::Folder(dir.to_path_buf())
@@ -283,6 +292,40 @@ impl Transport {
     }
 }
 
+/// Deletes `.eml` files in `dir` last written before `before`; a missing folder is empty.
+pub fn purge_eml(dir: &Path, before: std::time::SystemTime) -> Result<u64, Error> {
+    let io = |what: &'static str, path: &Path, source: std::io::Error| badgesafe_fs::Error {
+        what,
+        path: path.to_path_buf(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io("reading", dir, e).into()),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| io("reading", dir, e))?;
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "eml") {
+            continue;
+        }
+        let modified = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .map_err(|e| io("reading", &path, e))?;
+        if modified < before {
+            std::fs::remove_file(&path).map_err(|e| io("removing", &path, e))?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        badgesafe_fs::sync_dir(dir)?;
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +362,16 @@ mod tests {
             .await
             .unwrap();
         let eml = std::fs::read_to_string(dir.path().join("batch1-anna.eml")).unwrap();
+        let t = Transport::folder(dir.path());
+        let now = std::time::SystemTime::now();
+        assert_eq!(
+            t.purge_folder(now - Duration::from_secs(3600)).unwrap(),
+            0,
+            "too recent"
+        );
+        assert_eq!(t.purge_folder(now + Duration::from_secs(1)).unwrap(), 1);
+        assert!(!dir.path().join("batch1-anna.eml").exists());
+        assert_eq!(purge_eml(&dir.path().join("missing"), now).unwrap(), 0);
         assert!(eml.contains("Message-ID: <batch1.abc@school.example>"));
         assert!(eml.contains("Subject: Je 3 badges van De School / Your 3 badges from De School"));
         for name in [

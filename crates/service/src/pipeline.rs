@@ -560,6 +560,14 @@ pub async fn purge_worker(svc: Arc<Service>) {
         if let Err(e) = purge(&svc.store, svc.config.retention_days, now_ms()).await {
             eprintln!("badgesafe: purge: {e}");
         }
+        let keep = Duration::from_secs(svc.config.retention_days.max(0) as u64 * 24 * 3600);
+        let before = std::time::SystemTime::now() - keep;
+        let mail = svc.mail.clone();
+        match tokio::task::spawn_blocking(move || mail.purge_folder(before)).await {
+            Ok(Err(e)) => eprintln!("badgesafe: purging the outbox folder: {e}"),
+            Err(e) => eprintln!("badgesafe: purging the outbox folder: {e}"),
+            Ok(Ok(_)) => {}
+        }
         tokio::time::sleep(svc.config.purge_every).await;
     }
 }
