@@ -1687,3 +1687,60 @@ fn vc_api_issue_refuses_malformed_credentials_naming_the_problem() {
     assert_eq!(status, 400, "{v}");
     assert!(v.to_string().contains("unknown option"));
 }
+
+#[test]
+fn repeated_wrong_passwords_lock_the_staff_login_for_a_while() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = bin()
+        .args([
+            "staff",
+            "add",
+            "--data",
+            &data.display().to_string(),
+            "--username",
+            "admin",
+        ])
+        .env("BADGESAFE_STAFF_PASSWORD", "correct horse battery")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let s = Serve::start(&data, &[]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let login = |password: &str| {
+        let r = agent
+            .post(format!("{}/staff/login", s.url))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(format!(
+                "username=admin&password={}",
+                password.replace(' ', "+")
+            ))
+            .unwrap();
+        let status = r.status().as_u16();
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, cookie)
+    };
+    let (status, cookie) = login("correct horse battery");
+    assert_eq!(status, 303);
+    let cookie = cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    for _ in 0..5 {
+        assert_eq!(login("wrong").0, 401);
+    }
+    assert_eq!(login("wrong").0, 429);
+    assert_eq!(
+        login("correct horse battery").0,
+        429,
+        "locked even with the right password"
+    );
+}

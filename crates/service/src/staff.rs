@@ -350,6 +350,37 @@ fn login_form(l: Lang, error: Option<&str>) -> Response {
     )
 }
 
+/// Failed sign-ins per user name in this process: (count, first failure, ms).
+static FAILURES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, (u32, i64)>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(HashMap::new()));
+/// Failed sign-ins allowed per user name in [`FAILURE_WINDOW_MS`].
+const MAX_FAILURES: u32 = 5;
+const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Minutes until `user` may try again, when it is locked out.
+fn locked_out(user: &str, now: i64) -> Option<i64> {
+    let map = FAILURES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.get(user)
+        .filter(|(n, since)| *n >= MAX_FAILURES && now - since < FAILURE_WINDOW_MS)
+        .map(|(_, since)| (FAILURE_WINDOW_MS - (now - since)) / 60_000 + 1)
+}
+
+fn record_failure(user: &str, now: i64) {
+    let mut map = FAILURES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if map.len() > 10_000 {
+        map.retain(|_, (_, since)| now - *since < FAILURE_WINDOW_MS);
+    }
+    let entry = map.entry(user.to_owned()).or_insert((0, now));
+    if now - entry.1 >= FAILURE_WINDOW_MS {
+        *entry = (0, now);
+    }
+    entry.0 += 1;
+}
+
 async fn login(State(svc): Svc, headers: HeaderMap, form: Form) -> Response {
     let l = lang(&headers);
     if let Err(r) = same_origin(&svc, &headers) {
@@ -357,6 +388,19 @@ async fn login(State(svc): Svc, headers: HeaderMap, form: Form) -> Response {
     }
     let user = form.get("username").map(|s| s.trim()).unwrap_or_default();
     let password = form.get("password").map(String::as_str).unwrap_or_default();
+    if let Some(minutes) = locked_out(&user.to_lowercase(), now_ms()) {
+        let message = format!(
+            "{} {minutes} {}",
+            l.t(
+                "Te vaak een verkeerd wachtwoord. Probeer het over",
+                "Too many wrong passwords. Try again in"
+            ),
+            l.t("minuten opnieuw.", "minutes.")
+        );
+        let mut r = login_form(l, Some(&message));
+        *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return r;
+    }
     let stored = match svc.store.staff_hash(user).await {
         Ok(h) => h,
         Err(e) => return api_error(l, &e.into()),
@@ -373,6 +417,7 @@ async fn login(State(svc): Svc, headers: HeaderMap, form: Form) -> Response {
         }
     };
     if !ok {
+        record_failure(&user.to_lowercase(), now_ms());
         let mut r = login_form(
             l,
             Some(l.t(
@@ -398,6 +443,10 @@ async fn login(State(svc): Svc, headers: HeaderMap, form: Form) -> Response {
     {
         return api_error(l, &e.into());
     }
+    FAILURES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&user.to_lowercase());
     let _ = svc
         .store
         .audit(user, "staff.login", user, "", now_ms())
