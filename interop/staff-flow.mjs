@@ -6,6 +6,10 @@
 //
 // Prints one JSON object with what each step saw; the Rust test asserts on it.
 import puppeteer from 'puppeteer-core';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const [base, user, password, csv, revokeEmail, image] = process.argv.slice(2);
 const out = {};
@@ -116,6 +120,26 @@ try {
   out.english = await text(page);
   out.englishLang = await page.evaluate(() => document.documentElement.lang);
   out.csp = (await (await page.goto(`${base}/staff`, { waitUntil: 'load' })).headers())['content-security-policy'];
+
+  // Accessibility: axe-core on every staff page, in both languages. The pages forbid scripts
+  // (CSP), so this one tab lets axe in; the pages themselves are unchanged.
+  const audit = await browser.newPage();
+  await audit.setBypassCSP(true);
+  await audit.setCookie(...(await page.cookies()));
+  out.axe = {};
+  for (const lang of ['nl', 'en']) {
+    await audit.goto(`${base}/staff/lang/${lang}`, { waitUntil: 'load' });
+    for (const path of ['/staff', '/staff/upload', '/staff/outbox', `/staff/credentials?email=${encodeURIComponent(revokeEmail)}`, '/staff/achievements', '/staff/achievements/VCA']) {
+      await audit.goto(`${base}${path}`, { waitUntil: 'load' });
+      await audit.addScriptTag({ content: axeSource });
+      const result = await audit.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] });
+        return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+      });
+      out.axe[`${lang} ${path}`] = result;
+    }
+  }
+  await audit.close();
 } catch (e) {
   out.error = String(e && e.stack || e);
   out.page = page ? `${page.url()}: ${(await text(page).catch(() => '')).slice(0, 1500)}` : '';
