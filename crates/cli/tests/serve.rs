@@ -1282,7 +1282,11 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
     assert_eq!(v["englishLang"], "en");
     assert!(v["csp"].as_str().unwrap().contains("default-src 'none'"));
     let axe = v["axe"].as_object().unwrap();
-    assert_eq!(axe.len(), 12, "every staff page in both languages was audited");
+    assert_eq!(
+        axe.len(),
+        12,
+        "every staff page in both languages was audited"
+    );
     for (page, violations) in axe {
         assert_eq!(violations, &json!([]), "axe-core on {page}");
     }
