@@ -13,6 +13,7 @@ use badgesafe_ledger::ethereum::{self, EthKey, EthLedger};
 use badgesafe_ledger::local::{LOG_FILE, LocalLog};
 use badgesafe_ledger::{Event, Ledger};
 use badgesafe_merkle::Hash;
+use badgesafe_service::pipeline::parallel;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use std::io::IsTerminal as _;
@@ -173,39 +174,6 @@ fn issuer_of(doc: &Value) -> Option<&str> {
         Some(o) => o.get("id").and_then(Value::as_str),
         None => None,
     }
-}
-
-/// Runs `f` over `items` on every core, keeping the order.
-fn parallel<T: Sync, R: Send>(
-    items: &[T],
-    bar: &ProgressBar,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len().max(1));
-    let chunk = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                let f = &f;
-                s.spawn(move || {
-                    part.iter()
-                        .map(|item| {
-                            let r = f(item);
-                            bar.inc(1);
-                            r
-                        })
-                        .collect::<Vec<R>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
 }
 
 fn bar(len: usize, what: &str) -> ProgressBar {
@@ -412,7 +380,7 @@ pub fn run(args: &Args) -> Result<usize> {
         targets.push(abs);
     }
     let hashing = bar(targets.len(), "hashing");
-    let leaves: Vec<Result<Hash>> = parallel(&targets, &hashing, |path| {
+    let leaves: Vec<Result<Hash>> = parallel(&targets, &|| hashing.inc(1), |path| {
         let input = open(path)?;
         if issuer_of(&input.doc) != Some(issuer_id.as_str()) {
             bail!(
@@ -504,7 +472,7 @@ fn complete(batches: &Batches, rec: &mut Record, ledger: &dyn Ledger, vm: &str) 
     let writing = bar(work.len(), "writing");
     let mut failures: Vec<String> = Vec::new();
     for chunk in work.chunks(WRITE_CHUNK) {
-        let made = parallel(chunk, &writing, |(path, receipt)| {
+        let made = parallel(chunk, &|| writing.inc(1), |(path, receipt)| {
             with_proof(path, receipt, &root, vm, &anchored.time)
         });
         let mut ready: Vec<(&Path, Vec<u8>)> = Vec::new();

@@ -1184,9 +1184,22 @@ async fn vc_verify(State(svc): Svc, body: Bytes) -> ApiResult {
         .get("verifiableCredential")
         .cloned()
         .ok_or_else(|| ApiError::bad("verifiableCredential is missing"))?;
+    let report = verifying(&svc, move |opts| {
+        badgesafe_verify::verify_bytes(vc.to_string().as_bytes(), opts)
+    })
+    .await?;
+    Ok(verify_answer(&report, json!(report)))
+}
+
+/// Runs `verify` on a blocking thread with the service's fetcher (its own status lists from
+/// the database, other documents over HTTPS) and the current time.
+async fn verifying<R: Send + 'static>(
+    svc: &Arc<Service>,
+    verify: impl FnOnce(&badgesafe_verify::Options<'_>) -> R + Send + 'static,
+) -> Result<R, ApiError> {
     let handle = tokio::runtime::Handle::current();
     let me = svc.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let fetcher = LocalFirst {
             svc: me,
             http: badgesafe_fetch::HttpFetcher::new(
@@ -1202,23 +1215,28 @@ async fn vc_verify(State(svc): Svc, body: Bytes) -> ApiResult {
             rpc: &[],
             confirmations: 1,
         };
-        badgesafe_verify::verify_bytes(vc.to_string().as_bytes(), &opts)
+        verify(&opts)
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+}
+
+/// The VC-API answer for a report: 200 when verified, else 400 with each failed check as a
+/// problem.
+fn verify_answer(report: &badgesafe_verify::Report, results: Value) -> Response {
     let problems: Vec<Value> = report
         .checks
         .iter()
         .filter(|c| c.outcome == badgesafe_verify::Outcome::Failed)
         .map(|c| json!({"type": "about:blank", "title": c.check, "detail": c.detail}))
         .collect();
-    let body = json!({"verified": report.verified, "results": report, "problemDetails": problems});
+    let body = json!({"verified": report.verified, "results": results, "problemDetails": problems});
     let status = if report.verified {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    Ok((status, axum::Json(body)).into_response())
+    (status, axum::Json(body)).into_response()
 }
 
 async fn vp_verify(State(svc): Svc, body: Bytes) -> ApiResult {
@@ -1236,45 +1254,18 @@ async fn vp_verify(State(svc): Svc, body: Bytes) -> ApiResult {
         }
     };
     let (challenge, domain) = (text("challenge")?, text("domain")?);
-    let handle = tokio::runtime::Handle::current();
-    let me = svc.clone();
-    let (report, credentials) = tokio::task::spawn_blocking(move || {
-        let fetcher = LocalFirst {
-            svc: me,
-            http: badgesafe_fetch::HttpFetcher::new(
-                std::time::Duration::from_secs(10),
-                badgesafe_fetch::PlainHttp::LoopbackOnly,
-            ),
-            handle,
-        };
-        let opts = badgesafe_verify::Options {
-            fetcher: Some(&fetcher),
-            now: chrono::Utc::now(),
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        };
+    let (report, credentials) = verifying(&svc, move |opts| {
         let expect = badgesafe_verify::presentation::Expect {
             challenge: challenge.as_deref(),
             domain: domain.as_deref(),
         };
-        badgesafe_verify::presentation::verify_presentation(&vp, &opts, &expect)
+        badgesafe_verify::presentation::verify_presentation(&vp, opts, &expect)
     })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let problems: Vec<Value> = report
-        .checks
-        .iter()
-        .filter(|c| c.outcome == badgesafe_verify::Outcome::Failed)
-        .map(|c| json!({"type": "about:blank", "title": c.check, "detail": c.detail}))
-        .collect();
-    let body = json!({"verified": report.verified, "results": {"presentation": report, "credentials": credentials}, "problemDetails": problems});
-    let status = if report.verified {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    Ok((status, axum::Json(body)).into_response())
+    .await?;
+    Ok(verify_answer(
+        &report,
+        json!({"presentation": report, "credentials": credentials}),
+    ))
 }
 
 async fn vc_status(State(svc): Svc, headers: HeaderMap, body: Bytes) -> ApiResult {

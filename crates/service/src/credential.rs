@@ -123,7 +123,8 @@ pub fn achievement_from_json(
         ));
     }
     if let Some(old) = existing {
-        let body: Value = serde_json::from_str(&old.body).unwrap_or_else(|_| json!({}));
+        let body: Value = serde_json::from_str(&old.body)
+            .map_err(|e| format!("the stored achievement {} is damaged: {e}", old.key))?;
         for (k, v) in [
             ("name", Value::from(old.name.clone())),
             ("description", old.description.clone().into()),

@@ -24,8 +24,13 @@ use std::time::Duration;
 /// Credentials baked and stored per transaction.
 const BAKE_CHUNK: i64 = 500;
 
-/// Runs `f` over `items` on every core, keeping the order, counting finished items in `done`.
-fn parallel<T: Sync, R: Send>(items: &[T], done: &AtomicI64, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// Runs `f` over `items` on every core, keeping the order; `tick` is called after each item
+/// (for progress displays). A panic in `f` is resumed on the caller's thread.
+pub fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    tick: &(dyn Fn() + Sync),
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(items.len().max(1));
@@ -39,7 +44,7 @@ fn parallel<T: Sync, R: Send>(items: &[T], done: &AtomicI64, f: impl Fn(&T) -> R
                     part.iter()
                         .map(|item| {
                             let r = f(item);
-                            done.fetch_add(1, Ordering::Relaxed);
+                            tick();
                             r
                         })
                         .collect::<Vec<R>>()
@@ -53,7 +58,8 @@ fn parallel<T: Sync, R: Send>(items: &[T], done: &AtomicI64, f: impl Fn(&T) -> R
     })
 }
 
-/// Runs blocking work while keeping the staff progress figure up to date.
+/// Runs blocking work while keeping the staff progress figure and the batch's lease up to
+/// date (one statement every half second).
 async fn with_progress<R: Send + 'static>(
     svc: &Arc<Service>,
     batch: &str,
@@ -62,18 +68,22 @@ async fn with_progress<R: Send + 'static>(
     work: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, Error> {
     let mut task = tokio::task::spawn_blocking(work);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let lease = svc.config.lease.as_millis() as i64;
     loop {
         tokio::select! {
             r = &mut task => return r.map_err(|e| Error::Other(format!("worker thread: {e}"))),
             _ = tick.tick() => {
                 let n = counter.load(Ordering::Relaxed);
-                let (signed, baked) = match column { Progress::Signed(b) => (n, b), Progress::Baked(s) => (s, n) };
-                svc.store.batch_progress(batch, signed, baked).await?;
-                svc.store.renew_batch(batch, &svc.instance, now_ms(), svc.config.lease.as_millis() as i64).await?;
+                let progress = match column { Progress::Signed(b) => (n, b), Progress::Baked(s) => (s, n) };
+                svc.store.renew_batch(batch, &svc.instance, progress, now_ms(), lease).await?;
             }
         }
     }
+}
+
+fn count(done: &AtomicI64) {
+    done.fetch_add(1, Ordering::Relaxed);
 }
 
 #[derive(Clone, Copy)]
@@ -213,7 +223,7 @@ async fn sign_batch(svc: &Arc<Service>, batch: &Batch) -> Result<(), Error> {
     let done = counter.clone();
     let signed = with_progress(svc, &batch.id, counter, Progress::Signed(0), move || {
         let url = |purpose: &str, list: i64| me.status_list_url(purpose, list);
-        parallel(&pending, &done, |p| -> Result<Signed, Error> {
+        parallel(&pending, &|| count(&done), |p| -> Result<Signed, Error> {
             let (object, _) = achievements.get(&p.achievement).ok_or_else(|| {
                 Error::Other(format!(
                     "achievement {:?} is not in the catalogue",
@@ -381,7 +391,7 @@ async fn bake_batch(svc: &Arc<Service>, batch: &Batch) -> Result<(), Error> {
             move || {
                 parallel(
                     &todo,
-                    &done,
+                    &|| count(&done),
                     |c| -> Result<(String, String, Vec<u8>, String), Error> {
                         let mut doc: Value = serde_json::from_str(
                             c.body.as_deref().unwrap_or_default(),

@@ -584,6 +584,56 @@ async fn upload_page(State(svc): Svc, headers: HeaderMap) -> Response {
     )
 }
 
+/// A multipart POST from a signed-in staff member: the session, the text fields, the file.
+async fn multipart_post(
+    svc: &Service,
+    headers: &HeaderMap,
+    mp: Multipart,
+) -> Result<(Session, HashMap<String, String>, Option<Vec<u8>>), Response> {
+    let (fields, file) = read_multipart(mp)
+        .await
+        .map_err(|e| api_error(lang(headers), &ApiError::bad(e)))?;
+    let s = post_session(svc, headers, fields.get("csrf").map(String::as_str)).await?;
+    Ok((s, fields, file))
+}
+
+/// The achievement the catalogue form describes, as the API takes it. `editing` names the
+/// achievement being edited: then a missing image keeps the old one, and empty alignment and
+/// result fields clear them.
+fn achievement_input(
+    fields: &HashMap<String, String>,
+    file: Option<Vec<u8>>,
+    editing: Option<&str>,
+) -> Result<Value, String> {
+    use base64::Engine as _;
+    let mut input = serde_json::Map::new();
+    for k in ["name", "description", "criteria"] {
+        input.insert(k.into(), fields.get(k).cloned().unwrap_or_default().into());
+    }
+    let key = match editing {
+        Some(k) => k.to_owned(),
+        None => {
+            let k = fields.get("key").cloned().unwrap_or_default();
+            input.insert("key".into(), k.clone().into());
+            k
+        }
+    };
+    if let Some(img) = file.filter(|f| !f.is_empty()) {
+        input.insert(
+            "image".into(),
+            base64::engine::general_purpose::STANDARD.encode(img).into(),
+        );
+    }
+    let clear = || editing.map(|_| Value::Array(Vec::new()));
+    if let Some(a) = alignment_from(fields)?.or_else(clear) {
+        input.insert("alignment".into(), a);
+    }
+    if let Some(r) = result_from(fields, &key)?.or_else(clear) {
+        input.insert("resultDescription".into(), r);
+    }
+    Ok(Value::Object(input))
+}
+
 /// Reads a multipart form: text fields and at most one file.
 async fn read_multipart(
     mut mp: Multipart,
@@ -613,12 +663,8 @@ async fn read_multipart(
 
 async fn upload(State(svc): Svc, headers: HeaderMap, mp: Multipart) -> Response {
     let l = lang(&headers);
-    let (fields, file) = match read_multipart(mp).await {
+    let (s, _, file) = match multipart_post(&svc, &headers, mp).await {
         Ok(x) => x,
-        Err(e) => return api_error(l, &ApiError::bad(e)),
-    };
-    let s = match post_session(&svc, &headers, fields.get("csrf").map(String::as_str)).await {
-        Ok(s) => s,
         Err(r) => return r,
     };
     let Some(bytes) = file else {
@@ -941,41 +987,15 @@ async fn achievements_page(State(svc): Svc, headers: HeaderMap) -> Response {
 
 async fn create_achievement(State(svc): Svc, headers: HeaderMap, mp: Multipart) -> Response {
     let l = lang(&headers);
-    let (fields, file) = match read_multipart(mp).await {
+    let (s, fields, file) = match multipart_post(&svc, &headers, mp).await {
         Ok(x) => x,
-        Err(e) => return api_error(l, &ApiError::bad(e)),
-    };
-    let s = match post_session(&svc, &headers, fields.get("csrf").map(String::as_str)).await {
-        Ok(s) => s,
         Err(r) => return r,
     };
-    let mut input = serde_json::Map::new();
-    for k in ["key", "name", "description", "criteria"] {
-        input.insert(k.into(), fields.get(k).cloned().unwrap_or_default().into());
-    }
-    if let Some(img) = file {
-        use base64::Engine as _;
-        input.insert(
-            "image".into(),
-            base64::engine::general_purpose::STANDARD.encode(img).into(),
-        );
-    }
-    match alignment_from(&fields) {
-        Ok(Some(a)) => {
-            input.insert("alignment".into(), a);
-        }
-        Ok(None) => {}
+    let input = match achievement_input(&fields, file, None) {
+        Ok(v) => v,
         Err(e) => return api_error(l, &ApiError::bad(e)),
-    }
-    let key = fields.get("key").cloned().unwrap_or_default();
-    match result_from(&fields, &key) {
-        Ok(Some(r)) => {
-            input.insert("resultDescription".into(), r);
-        }
-        Ok(None) => {}
-        Err(e) => return api_error(l, &ApiError::bad(e)),
-    }
-    match api::add_achievement(&svc, &s.user, &Value::Object(input)).await {
+    };
+    match api::add_achievement(&svc, &s.user, &input).await {
         Ok(_) => Redirect::to("/staff/achievements").into_response(),
         Err(e) => api_error(l, &e),
     }
@@ -1188,44 +1208,15 @@ async fn edit_achievement(
     mp: Multipart,
 ) -> Response {
     let l = lang(&headers);
-    let (fields, file) = match read_multipart(mp).await {
+    let (s, fields, file) = match multipart_post(&svc, &headers, mp).await {
         Ok(x) => x,
-        Err(e) => return api_error(l, &ApiError::bad(e)),
-    };
-    let s = match post_session(&svc, &headers, fields.get("csrf").map(String::as_str)).await {
-        Ok(s) => s,
         Err(r) => return r,
     };
-    let mut input = serde_json::Map::new();
-    for k in ["name", "description", "criteria"] {
-        input.insert(k.into(), fields.get(k).cloned().unwrap_or_default().into());
-    }
-    if let Some(img) = file.filter(|f| !f.is_empty()) {
-        use base64::Engine as _;
-        input.insert(
-            "image".into(),
-            base64::engine::general_purpose::STANDARD.encode(img).into(),
-        );
-    }
-    match alignment_from(&fields) {
-        Ok(a) => {
-            input.insert(
-                "alignment".into(),
-                a.unwrap_or_else(|| Value::Array(Vec::new())),
-            );
-        }
+    let input = match achievement_input(&fields, file, Some(&key)) {
+        Ok(v) => v,
         Err(e) => return api_error(l, &ApiError::bad(e)),
-    }
-    match result_from(&fields, &key) {
-        Ok(r) => {
-            input.insert(
-                "resultDescription".into(),
-                r.unwrap_or_else(|| Value::Array(Vec::new())),
-            );
-        }
-        Err(e) => return api_error(l, &ApiError::bad(e)),
-    }
-    match api::change_achievement(&svc, &s.user, &key, &Value::Object(input)).await {
+    };
+    match api::change_achievement(&svc, &s.user, &key, &input).await {
         Ok(_) => Redirect::to("/staff/achievements").into_response(),
         Err(e) => api_error(l, &e),
     }

@@ -621,23 +621,7 @@ impl Store {
             return Ok(None);
         }
         let batch = random_id();
-        // Claim the status indices with a compare-and-set on the counter.
-        let start = loop {
-            let row = sqlx::query("SELECT value FROM counters WHERE name = 'status_index'")
-                .fetch_one(&mut *tx)
-                .await?;
-            let start = i(&row, "value")?;
-            let done = sqlx::query(
-                "UPDATE counters SET value = $1 WHERE name = 'status_index' AND value = $2",
-            )
-            .bind(start + ids.len() as i64)
-            .bind(start)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                break start;
-            }
-        };
+        let start = Self::take_indices(&mut tx, ids.len() as i64).await?;
         let mut taken = 0i64;
         for id in &ids {
             let (credential_id, salt) = fresh();
@@ -740,14 +724,26 @@ impl Store {
         Ok(None)
     }
 
-    /// Extends `owner`'s lease on a batch; fails if another instance has taken it over.
-    pub async fn renew_batch(&self, id: &str, owner: &str, now: i64, lease_ms: i64) -> Result<()> {
-        let done = sqlx::query("UPDATE batches SET lease_until = $1 WHERE id = $2 AND owner = $3")
-            .bind(now + lease_ms)
-            .bind(id)
-            .bind(owner)
-            .execute(&self.pool)
-            .await?;
+    /// Records progress (for staff) and extends `owner`'s lease on a batch, in one statement;
+    /// fails if another instance has taken the batch over.
+    pub async fn renew_batch(
+        &self,
+        id: &str,
+        owner: &str,
+        progress: (i64, i64),
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE batches SET lease_until = $1, signed = $4, baked = $5 WHERE id = $2 AND owner = $3",
+        )
+        .bind(now + lease_ms)
+        .bind(id)
+        .bind(owner)
+        .bind(progress.0)
+        .bind(progress.1)
+        .execute(&self.pool)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(Error::Conflict(format!(
                 "batch {id} was taken over by another instance"
@@ -792,17 +788,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Updates the signing progress shown to staff.
-    pub async fn batch_progress(&self, id: &str, signed: i64, baked: i64) -> Result<()> {
-        sqlx::query("UPDATE batches SET signed = $2, baked = $3 WHERE id = $1")
-            .bind(id)
-            .bind(signed)
-            .bind(baked)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Stores a batch's signed credentials and its root in one transaction: `open` → `signed`.
@@ -1338,26 +1323,23 @@ impl Store {
         Ok(())
     }
 
+    /// Hands out `n` status indices in one statement (the row is locked until the transaction
+    /// ends, so two transactions never get the same ones); returns the first.
+    async fn take_indices(tx: &mut sqlx::Transaction<'static, sqlx::Any>, n: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "UPDATE counters SET value = value + $1 WHERE name = 'status_index' RETURNING value",
+        )
+        .bind(n)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(i(&row, "value")? - n)
+    }
+
     /// Records a credential issued through the VC-API with a status entry; returns its status
     /// index. Its body is not kept.
     pub async fn register_credential(&self, id: &str, label: &str, now: i64) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let index = loop {
-            let row = sqlx::query("SELECT value FROM counters WHERE name = 'status_index'")
-                .fetch_one(&mut *tx)
-                .await?;
-            let index = i(&row, "value")?;
-            let done = sqlx::query(
-                "UPDATE counters SET value = $1 WHERE name = 'status_index' AND value = $2",
-            )
-            .bind(index + 1)
-            .bind(index)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                break index;
-            }
-        };
+        let index = Self::take_indices(&mut tx, 1).await?;
         let done = sqlx::query(
             "INSERT INTO credentials (id, result_id, batch_id, position, status_index, achievement, leaf_hash, issued, purged)
              VALUES ($1, $2, $6, 0, $3, $4, '', $5, $5)

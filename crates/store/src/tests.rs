@@ -37,6 +37,21 @@ fn result(n: usize, achievement: &str) -> NewResult {
     }
 }
 
+/// A pending result as signed, with a stand-in leaf and body.
+fn signed(p: &Pending, leaf_hash: String) -> Signed {
+    Signed {
+        id: p.credential_id.clone(),
+        result_id: p.id.clone(),
+        position: p.position,
+        status_index: p.status_index,
+        achievement: p.achievement.clone(),
+        email: p.email.clone(),
+        name: p.name.clone(),
+        leaf_hash,
+        body: "{}".into(),
+    }
+}
+
 fn fresh() -> (String, String) {
     (format!("urn:uuid:{}", random_id()), random_id())
 }
@@ -111,10 +126,18 @@ async fn a_batch_goes_from_open_to_done_and_queues_one_message_per_student() {
         );
         // Another instance cannot take it while the lease runs, and can after.
         assert!(st.claim_batch("other", 500, 1000).await.unwrap().is_none());
-        assert!(st.renew_batch(&b.id, "other", 500, 1000).await.is_err());
+        assert!(
+            st.renew_batch(&b.id, "other", (0, 0), 500, 1000)
+                .await
+                .is_err()
+        );
         let taken = st.claim_batch("other", 2000, 1000).await.unwrap().unwrap();
         assert_eq!(taken.id, b.id);
-        assert!(st.renew_batch(&b.id, "me", 2001, 1000).await.is_err());
+        assert!(
+            st.renew_batch(&b.id, "me", (0, 0), 2001, 1000)
+                .await
+                .is_err()
+        );
         let pending = st.batch_results(&b.id).await.unwrap();
         assert_eq!(
             pending.iter().map(|p| p.position).collect::<Vec<_>>(),
@@ -125,17 +148,7 @@ async fn a_batch_goes_from_open_to_done_and_queues_one_message_per_student() {
         assert_eq!(indices.len(), 3);
         let signed: Vec<Signed> = pending
             .iter()
-            .map(|p| Signed {
-                id: p.credential_id.clone(),
-                result_id: p.id.clone(),
-                position: p.position,
-                status_index: p.status_index,
-                achievement: p.achievement.clone(),
-                email: p.email.clone(),
-                name: p.name.clone(),
-                leaf_hash: format!("{:064x}", p.position),
-                body: "{}".into(),
-            })
+            .map(|p| signed(p, format!("{:064x}", p.position)))
             .collect();
         assert!(
             st.store_signed(&b.id, "me", &signed, "root", 2002)
@@ -216,20 +229,7 @@ async fn messages_are_claimed_once_retried_and_purged_after_the_window() {
             .unwrap()
             .unwrap();
         let pending = st.batch_results(&b.id).await.unwrap();
-        let signed: Vec<Signed> = pending
-            .iter()
-            .map(|p| Signed {
-                id: p.credential_id.clone(),
-                result_id: p.id.clone(),
-                position: p.position,
-                status_index: p.status_index,
-                achievement: p.achievement.clone(),
-                email: p.email.clone(),
-                name: p.name.clone(),
-                leaf_hash: "00".into(),
-                body: "{}".into(),
-            })
-            .collect();
+        let signed: Vec<Signed> = pending.iter().map(|p| signed(p, "00".into())).collect();
         st.store_signed(&b.id, "me", &signed, "r", 11)
             .await
             .unwrap();
@@ -312,25 +312,9 @@ async fn status_bits_are_set_cleared_and_revocation_is_final() {
             .unwrap()
             .unwrap();
         let p = &st.batch_results(&b.id).await.unwrap()[0];
-        st.store_signed(
-            &b.id,
-            "me",
-            &[Signed {
-                id: p.credential_id.clone(),
-                result_id: p.id.clone(),
-                position: 0,
-                status_index: p.status_index,
-                achievement: "A".into(),
-                email: p.email.clone(),
-                name: p.name.clone(),
-                leaf_hash: "00".into(),
-                body: "{}".into(),
-            }],
-            "r",
-            2,
-        )
-        .await
-        .unwrap();
+        st.store_signed(&b.id, "me", &[signed(p, "00".into())], "r", 2)
+            .await
+            .unwrap();
         let id = &p.credential_id;
         assert!(st.status_list(0, "suspension").await.unwrap().is_none());
         assert_eq!(
