@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-const [base, user, password, csv, revokeEmail, image] = process.argv.slice(2);
+const [base, user, password, csv, revokeEmail, image, suspendId, suspendList] = process.argv.slice(2);
 const out = {};
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -103,6 +103,17 @@ try {
   await Promise.all([page.waitForNavigation(), page.click('button.danger')]);
   out.afterRevoke = await text(page);
 
+  // Suspend a VC-API credential, found by its id, then lift the suspension.
+  await page.goto(`${base}/staff/credentials?id=${encodeURIComponent(suspendId)}`, { waitUntil: 'load' });
+  await (await page.$('form.suspend input[name=reason]')).type('Onderzoek loopt');
+  await Promise.all([page.waitForNavigation(), page.click('form.suspend button')]);
+  out.afterSuspend = await text(page);
+  out.suspendedUrl = page.url();
+  out.listWhileSuspended = await (await fetch(suspendList)).json();
+  await Promise.all([page.waitForNavigation(), page.click('form.unsuspend button')]);
+  out.afterUnsuspend = await text(page);
+  out.listAfterUnsuspend = await (await fetch(suspendList)).json();
+
   // A form with the session cookie but without its CSRF token is refused, and so is a form
   // posted from another site. (Sent from here: the pages' CSP forbids scripts to fetch.)
   const session = (await page.cookies()).find((c) => c.name === 'bs_staff');
@@ -129,7 +140,7 @@ try {
   out.axe = {};
   for (const lang of ['nl', 'en']) {
     await audit.goto(`${base}/staff/lang/${lang}`, { waitUntil: 'load' });
-    for (const path of ['/staff', '/staff/upload', '/staff/outbox', `/staff/credentials?email=${encodeURIComponent(revokeEmail)}`, '/staff/achievements', '/staff/achievements/VCA']) {
+    for (const path of ['/staff', '/staff/upload', '/staff/outbox', `/staff/credentials?email=${encodeURIComponent(revokeEmail)}`, `/staff/credentials?id=${encodeURIComponent(suspendId)}`, '/staff/achievements', '/staff/achievements/VCA']) {
       await audit.goto(`${base}${path}`, { waitUntil: 'load' });
       await audit.addScriptTag({ content: axeSource });
       const result = await audit.evaluate(async () => {

@@ -1164,6 +1164,22 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
         &["--smtp", &format!("smtp://127.0.0.1:{}", sink.port)],
     );
     catalogue(&s, &admin);
+    // A VC-API credential with a suspension entry, for the staff to suspend and reinstate.
+    let issuer: Value =
+        serde_json::from_slice(&std::fs::read(data.join("issuer/issuer.json")).unwrap()).unwrap();
+    let (status, vc) = s.post(
+        "/credentials/issue",
+        &token(&data, None, "issue"),
+        &json!({"credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": issuer["profile"]["id"],
+            "credentialSubject": {"id": "did:example:stagiair"}
+        }, "options": {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}}}),
+    );
+    assert_eq!(status, 201, "{vc}");
+    let vc = &vc["verifiableCredential"];
+    let entry = &vc["credentialStatus"];
     let csv = dir.path().join("resultaten.csv");
     std::fs::write(&csv, CSV).unwrap();
     let image = dir.path().join("vca.png");
@@ -1181,6 +1197,8 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
             &csv.display().to_string(),
             "bram@school.example",
             &image.display().to_string(),
+            vc["id"].as_str().unwrap(),
+            entry["statusListCredential"].as_str().unwrap(),
         ])
         .output()
         .unwrap();
@@ -1272,6 +1290,43 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
             .unwrap()
             .contains("Examenfraude vastgesteld")
     );
+    // Suspended and reinstated from the staff pages: the signed status list said so each time.
+    let bit = |list: &Value| {
+        let bits = badgesafe_status::Bitstring::decode(
+            list["credentialSubject"]["encodedList"].as_str().unwrap(),
+        )
+        .unwrap();
+        bits.get(entry["statusListIndex"].as_str().unwrap().parse().unwrap())
+            .unwrap()
+    };
+    assert!(
+        v["afterSuspend"].as_str().unwrap().contains("Geschorst op")
+            && v["afterSuspend"]
+                .as_str()
+                .unwrap()
+                .contains("Onderzoek loopt"),
+        "{}",
+        v["afterSuspend"]
+    );
+    assert!(bit(&v["listWhileSuspended"]), "{}", v["listWhileSuspended"]);
+    assert!(
+        !v["afterUnsuspend"]
+            .as_str()
+            .unwrap()
+            .contains("Geschorst op"),
+        "{}",
+        v["afterUnsuspend"]
+    );
+    assert!(
+        !bit(&v["listAfterUnsuspend"]),
+        "{}",
+        v["listAfterUnsuspend"]
+    );
+    let fetched = s.get(
+        &format!("/api/credentials/{}", vc["id"].as_str().unwrap()),
+        &admin,
+    );
+    assert_eq!(fetched["suspended"], Value::Null, "{fetched}");
     assert_eq!(v["forgedStatus"], 403);
     assert_eq!(v["crossSiteStatus"], 403);
     assert!(
@@ -1284,7 +1339,7 @@ fn staff_run_the_whole_flow_in_a_browser_without_javascript() {
     let axe = v["axe"].as_object().unwrap();
     assert_eq!(
         axe.len(),
-        12,
+        14,
         "every staff page in both languages was audited"
     );
     for (page, violations) in axe {

@@ -222,7 +222,7 @@ fn layout(l: Lang, title: &str, user: Option<&str>, refresh: bool, body: Markup)
                             a href="/staff" { (l.t("Overzicht", "Overview")) }
                             a href="/staff/upload" { (l.t("Resultaten uploaden", "Upload results")) }
                             a href="/staff/outbox" { (l.t("Bezorging", "Delivery")) }
-                            a href="/staff/credentials" { (l.t("Badges intrekken", "Revoke badges")) }
+                            a href="/staff/credentials" { (l.t("Intrekken of schorsen", "Revoke or suspend")) }
                             a href="/staff/achievements" { (l.t("Catalogus", "Catalogue")) }
                             a href={ "/staff/lang/" (other.0) } lang=(other.0) { (other.1) }
                         }
@@ -846,25 +846,44 @@ async fn credentials_page(
         .get("email")
         .map(|e| e.trim().to_lowercase())
         .filter(|e| !e.is_empty());
-    let creds = match &email {
-        Some(e) => match svc.store.credentials(Some(e), 200).await {
-            Ok(c) => c,
-            Err(e) => return api_error(l, &e.into()),
-        },
-        None => Vec::new(),
+    let id = q
+        .get("id")
+        .map(|i| i.trim().to_owned())
+        .filter(|i| !i.is_empty());
+    let found = match (&email, &id) {
+        (Some(e), _) => svc.store.credentials(Some(e), 200).await,
+        (None, Some(i)) => svc
+            .store
+            .credential(i)
+            .await
+            .map(|c| c.into_iter().collect()),
+        (None, None) => Ok(Vec::new()),
     };
+    let creds = match found {
+        Ok(c) => c,
+        Err(e) => return api_error(l, &e.into()),
+    };
+    let reason_label = l.t(
+        "Reden (verplicht, zonder persoonsgegevens)",
+        "Reason (required, no personal data)",
+    );
     layout(
         l,
-        l.t("Badges intrekken", "Revoke badges"),
+        l.t("Intrekken of schorsen", "Revoke or suspend"),
         Some(&s.user),
         false,
         html! {
             form method="get" action="/staff/credentials" {
                 label for="email" { (l.t("E-mailadres van de leerling", "The student's e-mail address")) }
-                input id="email" name="email" type="email" value=(email.clone().unwrap_or_default()) required;
+                input id="email" name="email" type="email" value=(email.clone().unwrap_or_default());
                 div { button type="submit" { (l.t("Zoeken", "Search")) } }
             }
-            @if email.is_some() {
+            form method="get" action="/staff/credentials" {
+                label for="id" { (l.t("Of het id van de credential", "Or the credential's id")) }
+                input id="id" name="id" value=(id.clone().unwrap_or_default());
+                div { button type="submit" { (l.t("Zoeken", "Search")) } }
+            }
+            @if email.is_some() || id.is_some() {
                 @if creds.is_empty() { p { (l.t("Geen badges gevonden (na de bewaartermijn staan adressen niet meer in het systeem).", "No badges found (after the retention window, addresses are no longer kept).")) } }
                 @for c in &creds {
                     section {
@@ -873,11 +892,30 @@ async fn credentials_page(
                         @if let Some(r) = c.revoked {
                             p.error { (l.t("Ingetrokken op ", "Revoked on ")) (xsd(r)) ": " (c.status_reason.clone().unwrap_or_default()) }
                         } @else {
-                            form method="post" action="/staff/credentials/status" {
+                            @if let Some(at) = c.suspended {
+                                p.error { (l.t("Geschorst op ", "Suspended on ")) (xsd(at)) ": " (c.status_reason.clone().unwrap_or_default()) }
+                                form.unsuspend method="post" action="/staff/credentials/status" {
+                                    (csrf_field(&s))
+                                    input type="hidden" name="id" value=(c.id);
+                                    input type="hidden" name="action" value="unsuspend";
+                                    div { button type="submit" { (l.t("Schorsing opheffen", "Lift the suspension")) } }
+                                }
+                            } @else if c.batch_id == badgesafe_store::VC_API_BATCH {
+                                // Badges carry one status entry, the revocation one (see api::status_change).
+                                form.suspend method="post" action="/staff/credentials/status" {
+                                    (csrf_field(&s))
+                                    input type="hidden" name="id" value=(c.id);
+                                    input type="hidden" name="action" value="suspend";
+                                    label for={ "suspend-reason-" (c.id) } { (reason_label) }
+                                    input id={ "suspend-reason-" (c.id) } name="reason" required maxlength="500";
+                                    div { button type="submit" { (l.t("Schorsen", "Suspend")) } }
+                                }
+                            }
+                            form.revoke method="post" action="/staff/credentials/status" {
                                 (csrf_field(&s))
                                 input type="hidden" name="id" value=(c.id);
                                 input type="hidden" name="action" value="revoke";
-                                label for={ "reason-" (c.id) } { (l.t("Reden (verplicht, zonder persoonsgegevens)", "Reason (required, no personal data)")) }
+                                label for={ "reason-" (c.id) } { (reason_label) }
                                 input id={ "reason-" (c.id) } name="reason" required maxlength="500";
                                 div { button.danger type="submit" { (l.t("Intrekken", "Revoke")) } }
                             }
@@ -887,6 +925,19 @@ async fn credentials_page(
             }
         },
     )
+}
+
+/// `s` as a URL query value.
+fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 async fn change_status(State(svc): Svc, headers: HeaderMap, form: Form) -> Response {
@@ -906,19 +957,12 @@ async fn change_status(State(svc): Svc, headers: HeaderMap, form: Form) -> Respo
                 .await
                 .ok()
                 .flatten()
-                .and_then(|c| c.email)
-                .unwrap_or_default();
-            let query: String = email
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            Redirect::to(&format!("/staff/credentials?email={query}")).into_response()
+                .and_then(|c| c.email);
+            let back = match email {
+                Some(e) => format!("/staff/credentials?email={}", query_value(&e)),
+                None => format!("/staff/credentials?id={}", query_value(&id)),
+            };
+            Redirect::to(&back).into_response()
         }
         Err(e) => api_error(l, &e),
     }
