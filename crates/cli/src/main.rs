@@ -6,6 +6,7 @@ mod bench;
 mod files;
 mod image;
 mod serve;
+mod wallet;
 
 use anyhow::{Context as _, Result, bail};
 use badgesafe_issue::Format;
@@ -102,11 +103,22 @@ enum Command {
         /// Blocks an anchoring transaction needs (its own included) to count as confirmed.
         #[arg(long, default_value_t = 1)]
         confirmations: u64,
+        /// For a presentation: who you are (its proof must name this domain).
+        #[arg(long)]
+        domain: Option<String>,
+        /// For a presentation: the challenge you gave the holder.
+        #[arg(long)]
+        challenge: Option<String>,
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     Anchor(anchor::Args),
+    /// The student's wallet: an encrypted vault file with badges, presentations.
+    Wallet {
+        #[command(subcommand)]
+        command: wallet::WalletCommand,
+    },
     /// Run the school's issuer service: catalogue, results in (CSV and JSON), batches signed,
     /// anchored and baked, delivery e-mail, status lists and the VC-API.
     Serve(Box<serve::ServeArgs>),
@@ -458,6 +470,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Wallet { command } => wallet::run(command),
         Command::Anchor(args) => match anchor::run(&args) {
             Ok(_) => Ok(ExitCode::SUCCESS),
             Err(e)
@@ -530,6 +543,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             timeout,
             rpc,
             confirmations,
+            domain,
+            challenge,
             files: paths,
         } => {
             let plain = if allow_http {
@@ -564,7 +579,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .collect::<Result<_>>()?;
             let mut all_ok = true;
             let mut out = Vec::new();
+            let expect = badgesafe_verify::presentation::Expect {
+                challenge: challenge.as_deref(),
+                domain: domain.as_deref(),
+            };
             for (path, bytes) in &inputs {
+                if let Some(vp) = badgesafe_verify::presentation::parse(bytes) {
+                    let (report, inner) =
+                        badgesafe_verify::presentation::verify_presentation(&vp, &opts, &expect);
+                    all_ok &= report.verified;
+                    if json {
+                        let mut v = serde_json::to_value(&report)?;
+                        v["file"] = path.display().to_string().into();
+                        v["credentials"] = serde_json::to_value(&inner)?;
+                        out.push(v);
+                    } else {
+                        println!(
+                            "{}: presentation {}",
+                            path.display(),
+                            if report.verified {
+                                "VERIFIED"
+                            } else {
+                                "NOT VERIFIED"
+                            }
+                        );
+                        print!("{}", report.to_text());
+                        for (i, r) in inner.iter().enumerate() {
+                            println!("  credential {}:", i + 1);
+                            for line in r.to_text().lines() {
+                                println!("    {line}");
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let report = badgesafe_verify::verify_bytes(bytes, &opts);
                 all_ok &= report.verified;
                 if json {

@@ -13,6 +13,22 @@ pub struct Expect<'a> {
     pub domain: Option<&'a str>,
 }
 
+/// The presentation in `bytes` when they are a JSON object whose `type` includes
+/// `VerifiablePresentation`; anything else is left to [`crate::verify_bytes`].
+pub fn parse(bytes: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(bytes).ok()?.trim_start_matches('\u{feff}');
+    if text.len() > crate::MAX_JSON_BYTES || !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let doc: Value = serde_json::from_str(text).ok()?;
+    let is_vp = match doc.get("type") {
+        Some(Value::Array(t)) => t.iter().any(|t| t == "VerifiablePresentation"),
+        Some(t) => t == "VerifiablePresentation",
+        None => false,
+    };
+    is_vp.then_some(doc)
+}
+
 fn holder(vp: &Value) -> Option<&str> {
     match vp.get("holder") {
         Some(Value::String(s)) => Some(s),
@@ -124,11 +140,14 @@ pub fn verify_presentation(
                 return Err(Some(format!("{vm} is not an Ed25519 key")));
             };
             badgesafe_proof::verify(vp, proof, key).map_err(|e| Some(e.to_string()))?;
-            Ok(format!(
-                "{}: signed by the holder {}",
-                suite.name(),
-                method.controller
-            ))
+            let mut detail = format!("{}: signed by the holder {}", suite.name(), method.controller);
+            if let Some(d) = proof.get("domain").and_then(Value::as_str) {
+                detail.push_str(&format!(", for {d:?}"));
+            }
+            if let Some(e) = proof.get("expires").and_then(Value::as_str) {
+                detail.push_str(&format!(", valid until {e}"));
+            }
+            Ok(detail)
         })();
         match result {
             Ok(detail) => report.pass_authentic(id, detail),
