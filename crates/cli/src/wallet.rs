@@ -314,13 +314,9 @@ pub fn run(command: WalletCommand) -> Result<ExitCode> {
                     if net.offline {
                         bail!("{p}: an address cannot be imported offline");
                     }
-                    let body = badgesafe_verify::Fetcher::get(
-                        &net.fetcher,
-                        p,
-                        "application/ld+json, application/json, image/png, image/svg+xml",
-                    )
-                    .map_err(|e| anyhow::anyhow!("fetching {p}: {e}"))?;
-                    inputs.push((p.clone(), body));
+                    let c = badgesafe_wallet::import::fetch(p, &net.fetcher)
+                        .map_err(anyhow::Error::msg)?;
+                    inputs.push((c.source, c.bytes));
                     continue;
                 }
                 let mut files = Vec::new();

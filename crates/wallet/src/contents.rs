@@ -246,21 +246,33 @@ impl Contents {
     }
 
     /// Joins another wallet into this one by credential id, losing nothing: badges this one
-    /// lacks are added (a verified copy replaces an unverified one), and the other holder key
-    /// is kept. Returns how many badges were added and replaced.
+    /// lacks are added (a verified copy replaces an unverified one of the same content), a
+    /// different badge under an id this one has already is kept under `id~hash`, and the
+    /// other holder key is kept. Returns how many badges were added and replaced.
     pub fn merge(&mut self, other: Contents) -> (usize, usize) {
         let (mut added, mut replaced) = (0, 0);
-        for badge in other.badges {
-            match self.badges.iter_mut().find(|b| b.id == badge.id) {
+        for mut badge in other.badges {
+            let mine = self.badges.iter().position(|b| b.id == badge.id);
+            match mine {
                 None => {
                     self.badges.push(badge);
                     added += 1;
                 }
-                Some(mine) if !mine.verified && badge.verified => {
-                    *mine = badge;
-                    replaced += 1;
+                Some(i) if self.badges[i].credential == badge.credential => {
+                    if !self.badges[i].verified && badge.verified {
+                        self.badges[i] = badge;
+                        replaced += 1;
+                    }
                 }
-                Some(_) => {}
+                Some(_) => {
+                    use sha2::Digest as _;
+                    let hash = sha2::Sha256::digest(badge.credential_text().as_bytes());
+                    badge.id = format!("{}~{}", badge.id, hex::encode(&hash[..4]));
+                    if !self.badges.iter().any(|b| b.id == badge.id) {
+                        self.badges.push(badge);
+                        added += 1;
+                    }
+                }
             }
         }
         for h in std::iter::once(other.holder).chain(other.other_holders) {

@@ -208,6 +208,20 @@ fn attachments(
     Ok(())
 }
 
+/// A hosted badge (an OB 2.0 assertion, or a badge file) fetched from its address.
+pub fn fetch(url: &str, fetcher: &dyn badgesafe_verify::Fetcher) -> Result<Candidate, String> {
+    let bytes = fetcher
+        .get(
+            url,
+            "application/ld+json, application/json, image/png, image/svg+xml",
+        )
+        .map_err(|e| format!("fetching {url}: {e}"))?;
+    Ok(Candidate {
+        source: url.to_owned(),
+        bytes,
+    })
+}
+
 /// What a candidate badge is once read: its kind, its credential and an image when the
 /// credential carries none of its own.
 struct Read {
@@ -488,10 +502,16 @@ pub fn import_one(
         format!("sha256:{}", hex::encode(sha2::Sha256::digest(text.as_bytes())))
     });
     if let Some(b) = contents.badges.iter().find(|b| b.id == id) {
-        return done(Outcome::Duplicate {
-            id,
-            name: b.name.clone(),
-        });
+        if b.credential == read.credential {
+            return done(Outcome::Duplicate {
+                id,
+                name: b.name.clone(),
+            });
+        }
+        return done(Outcome::Skipped(format!(
+            "a different badge with the same id {id} ({}) is in the wallet already; ids must be unique",
+            b.name
+        )));
     }
     let report = badgesafe_verify::verify_bytes(&candidate.bytes, opts);
     if !report.verified && !keep_unverified {
