@@ -185,12 +185,8 @@ fn open(v: &VaultArg) -> Result<(Vault, badgesafe_fs::Lock)> {
 fn lock(vault: &Path) -> Result<badgesafe_fs::Lock> {
     let mut name = vault.as_os_str().to_owned();
     name.push(".lock");
-    badgesafe_fs::Lock::try_acquire(Path::new(&name)).with_context(|| {
-        format!(
-            "{} is in use by another badgesafe command",
-            vault.display()
-        )
-    })
+    badgesafe_fs::Lock::try_acquire(Path::new(&name))
+        .with_context(|| format!("{} is in use by another badgesafe command", vault.display()))
 }
 
 fn now_xsd() -> String {
@@ -263,7 +259,10 @@ fn print_imported(r: &Imported) -> bool {
             if *verified {
                 println!("added     {name}  ({})", r.source);
             } else {
-                println!("added     {name}  ({}) — NOT VERIFIED, kept as you asked", r.source);
+                println!(
+                    "added     {name}  ({}) — NOT VERIFIED, kept as you asked",
+                    r.source
+                );
             }
             true
         }

@@ -1808,3 +1808,167 @@ fn repeated_wrong_passwords_lock_the_staff_login_for_a_while() {
         "locked even with the right password"
     );
 }
+
+#[test]
+fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let admin = token(&data, None, "admin");
+    let s = Serve::start(&data, &[]);
+    catalogue(&s, &admin);
+    let rows: Vec<Value> = [
+        ("EHBO", "2026-06-01"),
+        ("EHBO", "2026-06-02"),
+        ("EHBO", "2026-06-03"),
+        ("ZWEM-A", "2026-06-04"),
+        ("ZWEM-A", "2026-06-05"),
+    ]
+    .iter()
+    .map(|(a, d)| json!({"email": "bram@school.example", "name": "Bram", "achievement": a, "date": d}))
+    .collect();
+    let (status, v) = s.post("/api/results", &admin, &json!({"results": rows}));
+    assert_eq!(status, 201, "{v}");
+    let mail = wait_for("the delivery e-mail", 60, || {
+        let m = outbox_messages(&data);
+        (m.len() == 1).then(|| m[0].clone())
+    });
+    let eml = dir.path().join("Je badges.eml");
+    std::fs::write(&eml, &mail).unwrap();
+    let vault = dir.path().join("bram.vault");
+    let wallet = |args: &[&str]| {
+        let mut all = vec!["wallet", args[0], "--vault", vault.to_str().unwrap()];
+        all.extend_from_slice(&args[1..]);
+        bin()
+            .args(&all)
+            .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
+            .output()
+            .unwrap()
+    };
+    let o = wallet(&["init"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = wallet(&["import", eml.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("5 added; the wallet holds 5 badges."), "{out}");
+    // Importing the e-mail again adds nothing.
+    let o = wallet(&["import", eml.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 added; the wallet holds 5 badges."));
+    let list: Value = serde_json::from_slice(&wallet(&["list", "--json"]).stdout).unwrap();
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 5, "{list:?}");
+    assert!(list.iter().all(|b| b["status"] == "verified"), "{list:?}");
+    let swim: Vec<&Value> = list
+        .iter()
+        .filter(|b| b["name"] == "Zwemdiploma A")
+        .collect();
+    assert_eq!(swim.len(), 2, "{list:#?}");
+    let by_skill: Value =
+        serde_json::from_slice(&wallet(&["list", "--json", "--skill", "MBO kwalificatie"]).stdout)
+            .unwrap();
+    assert_eq!(by_skill.as_array().unwrap().len(), 3, "{by_skill}");
+    // Two badges for one employer.
+    let first_aid = list.iter().find(|b| b["name"] == "Eerste hulp").unwrap();
+    let chosen = format!(
+        "{},{}",
+        first_aid["shortId"].as_str().unwrap(),
+        swim[0]["id"].as_str().unwrap()
+    );
+    let vp = dir.path().join("voor-werkgever.json");
+    let o = wallet(&[
+        "present",
+        "--badges",
+        &chosen,
+        "--domain",
+        "werkgever.example",
+        "--challenge",
+        "c-42",
+        "--expires",
+        "7d",
+        "-o",
+        vp.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let verify_vp = |domain: &str| {
+        bin()
+            .args([
+                "verify",
+                "--json",
+                "--domain",
+                domain,
+                "--challenge",
+                "c-42",
+                vp.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = verify_vp("werkgever.example");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(o.status.success(), "{report:#}");
+    assert_eq!(report["credentials"].as_array().unwrap().len(), 2);
+    assert!(
+        report["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["verified"] == true)
+    );
+    let o = verify_vp("iemand-anders.example");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        report["checks"]
+            .to_string()
+            .contains("not \\\"iemand-anders.example\\\""),
+        "{report:#}"
+    );
+    // The school revokes one presented badge: the wallet's re-check and the employer see it.
+    let first = first_aid["id"].as_str().unwrap();
+    let (status, v) = s.post(
+        &format!("/api/credentials/{first}/revoke"),
+        &admin,
+        &json!({"reason": "verkeerd uitgereikt"}),
+    );
+    assert_eq!(status, 200, "{v}");
+    let o = wallet(&["check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let list: Value = serde_json::from_slice(&wallet(&["list", "--json"]).stdout).unwrap();
+    let statuses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "revoked").count(),
+        1,
+        "{statuses:?}"
+    );
+    let o = verify_vp("werkgever.example");
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        report["checks"].to_string().contains("revoked"),
+        "{report:#}"
+    );
+    // Exported back to a baked PNG, a badge verifies on its own.
+    let png = dir.path().join("zwemmen.svg");
+    let o = wallet(&[
+        "export",
+        swim[1]["shortId"].as_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = verify(&std::fs::read(&png).unwrap(), "bram@school.example");
+    assert!(report.verified, "{}", report.to_text());
+}

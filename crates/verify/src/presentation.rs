@@ -16,7 +16,9 @@ pub struct Expect<'a> {
 /// The presentation in `bytes` when they are a JSON object whose `type` includes
 /// `VerifiablePresentation`; anything else is left to [`crate::verify_bytes`].
 pub fn parse(bytes: &[u8]) -> Option<Value> {
-    let text = std::str::from_utf8(bytes).ok()?.trim_start_matches('\u{feff}');
+    let text = std::str::from_utf8(bytes)
+        .ok()?
+        .trim_start_matches('\u{feff}');
     if text.len() > crate::MAX_JSON_BYTES || !text.trim_start().starts_with('{') {
         return None;
     }
@@ -140,7 +142,11 @@ pub fn verify_presentation(
                 return Err(Some(format!("{vm} is not an Ed25519 key")));
             };
             badgesafe_proof::verify(vp, proof, key).map_err(|e| Some(e.to_string()))?;
-            let mut detail = format!("{}: signed by the holder {}", suite.name(), method.controller);
+            let mut detail = format!(
+                "{}: signed by the holder {}",
+                suite.name(),
+                method.controller
+            );
             if let Some(d) = proof.get("domain").and_then(Value::as_str) {
                 detail.push_str(&format!(", for {d:?}"));
             }

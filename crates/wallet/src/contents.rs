@@ -201,8 +201,8 @@ impl Contents {
             Some(_) => {}
             None => return Err(Error::Damaged("the wallet has no version".into())),
         }
-        let contents: Self = serde_json::from_value(raw)
-            .map_err(|e| Error::Damaged(format!("the wallet: {e}")))?;
+        let contents: Self =
+            serde_json::from_value(raw).map_err(|e| Error::Damaged(format!("the wallet: {e}")))?;
         contents.holder.signer()?;
         Ok(contents)
     }
@@ -239,9 +239,7 @@ impl Contents {
         let has = |hay: &str, needle: &str| hay.to_lowercase().contains(&needle.to_lowercase());
         self.badges.iter().filter(move |b| {
             issuer.is_none_or(|i| has(&b.issuer, i) || has(&b.issuer_id, i))
-                && skill.is_none_or(|s| {
-                    b.skills.iter().any(|k| has(k, s)) || has(&b.name, s)
-                })
+                && skill.is_none_or(|s| b.skills.iter().any(|k| has(k, s)) || has(&b.name, s))
         })
     }
 

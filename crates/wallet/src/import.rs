@@ -69,12 +69,12 @@ fn looks_like_mail(bytes: &[u8]) -> bool {
     let name = first.split(':').next().unwrap_or_default();
     first.contains(':')
         && !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && text.lines().any(|l| {
             let l = l.to_ascii_lowercase();
-            l.starts_with("from:") || l.starts_with("mime-version:") || l.starts_with("content-type:")
+            l.starts_with("from:")
+                || l.starts_with("mime-version:")
+                || l.starts_with("content-type:")
         })
 }
 
@@ -170,18 +170,18 @@ fn attachments(
         let ctype = part
             .content_type()
             .map(|c| {
-                format!(
-                    "{}/{}",
-                    c.ctype(),
-                    c.subtype().unwrap_or_default()
-                )
-                .to_ascii_lowercase()
+                format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()).to_ascii_lowercase()
             })
             .unwrap_or_default();
         let badge_type = matches!(
             ctype.as_str(),
-            "image/png" | "image/svg+xml" | "application/json" | "application/ld+json"
-                | "application/vc+jwt" | "application/jwt" | "application/vc+ld+json"
+            "image/png"
+                | "image/svg+xml"
+                | "application/json"
+                | "application/ld+json"
+                | "application/vc+jwt"
+                | "application/jwt"
+                | "application/vc+ld+json"
         );
         if is_badge_name(&name) || badge_type {
             found.push(Candidate {
@@ -239,7 +239,10 @@ fn data_uri(bytes: &[u8], mime: &str) -> String {
 }
 
 fn is_ob2(doc: &Value) -> bool {
-    let ctx = |c: &Value| c.as_str().is_some_and(|s| s.contains("w3id.org/openbadges/v2"));
+    let ctx = |c: &Value| {
+        c.as_str()
+            .is_some_and(|s| s.contains("w3id.org/openbadges/v2"))
+    };
     match doc.get("@context") {
         Some(Value::Array(items)) => items.iter().any(ctx),
         Some(c) => ctx(c),
@@ -362,15 +365,16 @@ fn summarize(kind: Kind, c: &Value) -> Summary {
                 .cloned()
                 .unwrap_or_else(|| c.clone());
             let issued = s(c.get("validFrom").or_else(|| c.get("issuanceDate")));
-            (achievement, c.get("issuer").cloned().unwrap_or(Value::Null), issued)
+            (
+                achievement,
+                c.get("issuer").cloned().unwrap_or(Value::Null),
+                issued,
+            )
         }
     };
     let (issuer_name, issuer_id) = match &issuer {
         Value::String(id) => (id.clone(), id.clone()),
-        v => (
-            s(v.get("name")),
-            s(v.get("id")),
-        ),
+        v => (s(v.get("name")), s(v.get("id"))),
     };
     let mut skills: Vec<String> = Vec::new();
     for a in achievement
@@ -499,7 +503,10 @@ pub fn import_one(
             Value::String(s) => s.clone(),
             v => v.to_string(),
         };
-        format!("sha256:{}", hex::encode(sha2::Sha256::digest(text.as_bytes())))
+        format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(text.as_bytes()))
+        )
     });
     if let Some(b) = contents.badges.iter().find(|b| b.id == id) {
         if b.credential == read.credential {
@@ -565,9 +572,8 @@ pub fn recheck(badge: &mut Badge, opts: &badgesafe_verify::Options<'_>, now: &st
 /// The badge baked into its image again: PNG or SVG, as the image is.
 pub fn export_baked(badge: &Badge) -> Result<(Vec<u8>, &'static str), crate::Error> {
     use base64::Engine as _;
-    let uri = image_of(badge).ok_or_else(|| {
-        crate::Error::Export("this badge has no image to bake it into".into())
-    })?;
+    let uri = image_of(badge)
+        .ok_or_else(|| crate::Error::Export("this badge has no image to bake it into".into()))?;
     let (head, data) = uri
         .split_once(',')
         .ok_or_else(|| crate::Error::Export("the badge image is not a data: URI".into()))?;

@@ -19,7 +19,9 @@ pub enum Error {
     #[error("this file is not a badgesafe vault")]
     NotAVault,
     /// A vault written by a newer badgesafe.
-    #[error("this vault was made by a newer badgesafe (format {found}); this version reads format {supported}: update badgesafe")]
+    #[error(
+        "this vault was made by a newer badgesafe (format {found}); this version reads format {supported}: update badgesafe"
+    )]
     Newer {
         /// The format found.
         found: u32,

@@ -52,11 +52,20 @@ mod tests {
         let code = new_code().unwrap();
         assert_eq!(code.len(), 39, "{code}");
         assert_eq!(code.split('-').count(), 8);
-        assert_eq!(normalize(&code.to_lowercase().replace('-', " ")).unwrap(), code);
+        assert_eq!(
+            normalize(&code.to_lowercase().replace('-', " ")).unwrap(),
+            code
+        );
         assert_ne!(new_code().unwrap(), code);
         let e = normalize("ABCD-EFGH").unwrap_err().to_string();
         assert!(e.contains("this one has 8"), "{e}");
-        let e = normalize(&code.replace('A', "0").replacen(|c: char| c.is_ascii_uppercase(), "0", 1)).unwrap_err().to_string();
+        let e = normalize(&code.replace('A', "0").replacen(
+            |c: char| c.is_ascii_uppercase(),
+            "0",
+            1,
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("'0'"), "{e}");
     }
 }

@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use age::secrecy::{ExposeSecret as _, SecretString};
 use zeroize::Zeroizing;
 
-use crate::contents::Contents;
 use crate::Error;
+use crate::contents::Contents;
 
 /// The first line of every vault file, before the format number.
 pub const MAGIC: &str = "badgesafe-vault";
@@ -41,7 +41,8 @@ pub const MAX_VAULT_BYTES: u64 = 512 * 1024 * 1024;
 
 const BEGIN: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
 const END: &str = "-----END AGE ENCRYPTED FILE-----";
-const HELP: &str = "# A badgesafe wallet: Open Badges kept by their student. Without badgesafe, the age tool
+const HELP: &str =
+    "# A badgesafe wallet: Open Badges kept by their student. Without badgesafe, the age tool
 # (https://age-encryption.org) opens it. Block 1 below is the vault key, encrypted with the
 # passphrase; block 2 is the same key, encrypted with the recovery code (type it with its
 # dashes); block 3 is the wallet itself (JSON), encrypted to that key. Save block 1 as key.age
@@ -76,10 +77,9 @@ impl Container {
         let Some(version) = first.strip_prefix(MAGIC) else {
             return Err(Error::NotAVault);
         };
-        let version: u32 = version
-            .trim()
-            .parse()
-            .map_err(|_| Error::Damaged(format!("the header line {first:?} has no format number")))?;
+        let version: u32 = version.trim().parse().map_err(|_| {
+            Error::Damaged(format!("the header line {first:?} has no format number"))
+        })?;
         if version > FORMAT {
             return Err(Error::Newer {
                 found: version,
@@ -88,6 +88,11 @@ impl Container {
         }
         if version == 0 {
             return Err(Error::Damaged("format 0 does not exist".into()));
+        }
+        if !text.ends_with('\n') {
+            return Err(Error::Damaged(
+                "the file is cut short: its last line is incomplete".into(),
+            ));
         }
         let mut blocks: Vec<String> = Vec::new();
         let mut current: Option<String> = None;
@@ -134,7 +139,7 @@ impl Container {
                 wallet,
             }),
             Err(found) => Err(Error::Damaged(format!(
-                "a vault has 3 blocks, this file has {}",
+                "a vault has 3 blocks, this file has {} (is it cut short?)",
                 found.len()
             ))),
         }
@@ -170,8 +175,9 @@ impl std::fmt::Debug for Vault {
 fn armor(plaintext: &[u8], recipient: &dyn age::Recipient) -> Result<String, Error> {
     let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient))
         .map_err(|e| Error::Crypto(e.to_string()))?;
-    let armored = age::armor::ArmoredWriter::wrap_output(Vec::new(), age::armor::Format::AsciiArmor)
-        .map_err(|e| Error::Crypto(e.to_string()))?;
+    let armored =
+        age::armor::ArmoredWriter::wrap_output(Vec::new(), age::armor::Format::AsciiArmor)
+            .map_err(|e| Error::Crypto(e.to_string()))?;
     let mut writer = encryptor
         .wrap_output(armored)
         .map_err(|e| Error::Crypto(e.to_string()))?;
@@ -179,9 +185,7 @@ fn armor(plaintext: &[u8], recipient: &dyn age::Recipient) -> Result<String, Err
         .write_all(plaintext)
         .map_err(|e| Error::Crypto(e.to_string()))?;
     let armored = writer.finish().map_err(|e| Error::Crypto(e.to_string()))?;
-    let bytes = armored
-        .finish()
-        .map_err(|e| Error::Crypto(e.to_string()))?;
+    let bytes = armored.finish().map_err(|e| Error::Crypto(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| Error::Crypto(e.to_string()))
 }
 
@@ -248,8 +252,8 @@ fn scrypt_identity(secret: &str) -> age::scrypt::Identity {
 /// Reads the vault file's text, refusing what is not one before any key derivation.
 pub fn read_container(path: &Path) -> Result<Container, Error> {
     let bytes = badgesafe_fs::read_limited(path, MAX_VAULT_BYTES)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|_| match bytes.starts_with(MAGIC.as_bytes()) {
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| match bytes.starts_with(MAGIC.as_bytes()) {
             true => Error::Damaged("the file is not text".into()),
             false => Error::NotAVault,
         })?;

@@ -38,14 +38,23 @@ fn ob2_web() -> FixtureWeb {
         ("http://example.org/key1.json", "key1.json"),
         ("http://example.org/key2.json", "key2.json"),
         ("http://example.org/key3.json", "key3.json"),
-        ("https://example.org/robotics-badge.json", "robotics-badge.json"),
+        (
+            "https://example.org/robotics-badge.json",
+            "robotics-badge.json",
+        ),
         ("https://example.org/organization.json", "organization.json"),
         (
             "https://example.org/organization-with-revocation-list.json",
             "organization-with-revocation-list.json",
         ),
-        ("http://example.org/revocation-list.json", "revocation-list.json"),
-        ("http://example.org/empty-revocation-list.json", "empty-revocation-list.json"),
+        (
+            "http://example.org/revocation-list.json",
+            "revocation-list.json",
+        ),
+        (
+            "http://example.org/empty-revocation-list.json",
+            "empty-revocation-list.json",
+        ),
         (
             "https://example.org/badge-from-organization-with-empty-revocation-list.json",
             "badge-from-organization-with-empty-revocation-list.json",
@@ -105,14 +114,26 @@ fn a_vault_opens_with_its_passphrase_or_recovery_code_and_with_nothing_else() {
     vault.save().unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("badgesafe-vault 1\n"), "{text}");
-    assert_eq!(text.matches("-----BEGIN AGE ENCRYPTED FILE-----").count(), 3);
-    assert!(!text.contains("did:key"), "the holder is inside the encryption");
+    assert_eq!(
+        text.matches("-----BEGIN AGE ENCRYPTED FILE-----").count(),
+        3
+    );
+    assert!(
+        !text.contains("did:key"),
+        "the holder is inside the encryption"
+    );
 
     let v = Vault::open(&path, Secret::Passphrase("correct horse")).unwrap();
-    assert_eq!((v.contents.badges.len(), v.contents.holder.did.as_str()), (1, did.as_str()));
+    assert_eq!(
+        (v.contents.badges.len(), v.contents.holder.did.as_str()),
+        (1, did.as_str())
+    );
     let e = Vault::open(&path, Secret::Passphrase("correct horsE")).unwrap_err();
     assert!(matches!(e, Error::WrongPassphrase), "{e}");
-    assert_eq!(e.to_string(), "wrong passphrase: it does not open this vault");
+    assert_eq!(
+        e.to_string(),
+        "wrong passphrase: it does not open this vault"
+    );
     // The recovery code, typed loosely, opens it too; then the passphrase can be replaced.
     let mut v = Vault::open(
         &path,
@@ -153,22 +174,67 @@ fn damaged_cut_newer_and_foreign_files_are_refused_by_name() {
     let changed: String = l
         .chars()
         .enumerate()
-        .map(|(i, c)| if i == 5 { if c == 'A' { 'B' } else { 'A' } } else { c })
+        .map(|(i, c)| {
+            if i == 5 {
+                if c == 'A' { 'B' } else { 'A' }
+            } else {
+                c
+            }
+        })
         .collect();
     flipped[last_block_line] = &changed;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", Vec::new(), "not a badgesafe vault"),
-        ("a PNG", read("samples/1edtech-validator/ob30/simple-json.png"), "not a badgesafe vault"),
-        ("cut in half", good.as_bytes()[..good.len() / 2].to_vec(), "cut short"),
-        ("newer", good.replacen("badgesafe-vault 1", "badgesafe-vault 2", 1).into_bytes(), "newer badgesafe (format 2)"),
-        ("no number", good.replacen("badgesafe-vault 1", "badgesafe-vault x", 1).into_bytes(), "no format number"),
-        ("a byte changed", (flipped.join("\n") + "\n").into_bytes(), "block 3 (the wallet) cannot be read"),
-        ("a block missing", {
-            let cut = good.find("-----BEGIN AGE ENCRYPTED FILE-----").unwrap();
-            let end = good[cut..].find("-----END AGE ENCRYPTED FILE-----").unwrap() + cut + 33;
-            format!("{}{}", &good[..cut], &good[end..]).into_bytes()
-        }, "3 blocks, this file has 2"),
-        ("text between blocks", good.replacen("-----END AGE ENCRYPTED FILE-----\n", "-----END AGE ENCRYPTED FILE-----\nhello\n", 1).into_bytes(), "unexpected text"),
+        (
+            "a PNG",
+            read("samples/1edtech-validator/ob30/simple-json.png"),
+            "not a badgesafe vault",
+        ),
+        (
+            "cut in half",
+            good.as_bytes()[..good.len() / 2].to_vec(),
+            "cut short",
+        ),
+        (
+            "newer",
+            good.replacen("badgesafe-vault 1", "badgesafe-vault 2", 1)
+                .into_bytes(),
+            "newer badgesafe (format 2)",
+        ),
+        (
+            "no number",
+            good.replacen("badgesafe-vault 1", "badgesafe-vault x", 1)
+                .into_bytes(),
+            "no format number",
+        ),
+        (
+            "a byte changed",
+            (flipped.join("\n") + "\n").into_bytes(),
+            "block 3 (the wallet) cannot be read",
+        ),
+        (
+            "a block missing",
+            {
+                let cut = good.find("-----BEGIN AGE ENCRYPTED FILE-----").unwrap();
+                let end = good[cut..]
+                    .find("-----END AGE ENCRYPTED FILE-----")
+                    .unwrap()
+                    + cut
+                    + 33;
+                format!("{}{}", &good[..cut], &good[end..]).into_bytes()
+            },
+            "3 blocks, this file has 2",
+        ),
+        (
+            "text between blocks",
+            good.replacen(
+                "-----END AGE ENCRYPTED FILE-----\n",
+                "-----END AGE ENCRYPTED FILE-----\nhello\n",
+                1,
+            )
+            .into_bytes(),
+            "unexpected text",
+        ),
     ];
     for (name, bytes, want) in cases {
         std::fs::write(&p, &bytes).unwrap();
@@ -177,13 +243,26 @@ fn damaged_cut_newer_and_foreign_files_are_refused_by_name() {
             .expect_err(name)
             .to_string();
         assert!(e.contains(want), "{name}: {e}");
-        assert_eq!(std::fs::read(&p).unwrap(), bytes, "{name}: the file is untouched");
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            bytes,
+            "{name}: the file is untouched"
+        );
     }
     // A wallet JSON of a newer version inside a sound vault.
     vault.contents.version = 2;
     vault.save().unwrap();
     let e = Vault::open(vault.path(), Secret::Passphrase("correct horse")).unwrap_err();
-    assert!(matches!(e, Error::Newer { found: 2, supported: 1 }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::Newer {
+                found: 2,
+                supported: 1
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]
@@ -196,12 +275,21 @@ fn every_import_source_is_verified_and_a_duplicate_is_recognised() {
         ("samples/1edtech-validator/ob30/simple-json.png", None),
         ("samples/1edtech-validator/ob30/complete.json", None),
         ("samples/1edtech-validator/clr20/simple.jwt", None),
-        ("samples/1edtech-validator/ob30/simple-eddsa-2022.json", None),
+        (
+            "samples/1edtech-validator/ob30/simple-eddsa-2022.json",
+            None,
+        ),
         ("interop/ssi-eddsa-jcs-2022.json", None),
-        ("samples/1edtech-validator/ob20/simple-not-revoked.jwt", Some(&web as &dyn Fetcher)),
+        (
+            "samples/1edtech-validator/ob20/simple-not-revoked.jwt",
+            Some(&web as &dyn Fetcher),
+        ),
     ] {
         let out = add(&mut c, rel, web);
-        assert!(matches!(out, Outcome::Added { verified: true, .. }), "{rel}: {out:?}");
+        assert!(
+            matches!(out, Outcome::Added { verified: true, .. }),
+            "{rel}: {out:?}"
+        );
     }
     // The same credential again, as JSON or baked into an SVG, is recognised.
     for rel in [
@@ -209,11 +297,21 @@ fn every_import_source_is_verified_and_a_duplicate_is_recognised() {
         "samples/1edtech-validator/ob30/simple-json.png",
     ] {
         let again = add(&mut c, rel, None);
-        assert!(matches!(again, Outcome::Duplicate { .. }), "{rel}: {again:?}");
+        assert!(
+            matches!(again, Outcome::Duplicate { .. }),
+            "{rel}: {again:?}"
+        );
     }
     // Another credential under an id the wallet has already is not silently dropped or mixed.
-    let clash = add(&mut c, "samples/1edtech-validator/ob30/simple-jwt.png", None);
-    assert!(matches!(&clash, Outcome::Skipped(w) if w.contains("same id")), "{clash:?}");
+    let clash = add(
+        &mut c,
+        "samples/1edtech-validator/ob30/simple-jwt.png",
+        None,
+    );
+    assert!(
+        matches!(&clash, Outcome::Skipped(w) if w.contains("same id")),
+        "{clash:?}"
+    );
     let kinds: Vec<_> = c.badges.iter().map(|b| b.kind).collect();
     assert!(kinds.contains(&badgesafe_wallet::Kind::Vc));
     assert!(kinds.contains(&badgesafe_wallet::Kind::VcJwt));
@@ -223,24 +321,50 @@ fn every_import_source_is_verified_and_a_duplicate_is_recognised() {
     let mut other = Contents::new(NOW).unwrap();
     let hosted = import::fetch("https://example.org/beths-robotics-badge.json", &web).unwrap();
     let r = import::import_one(&mut other, &hosted, &opts(Some(&web)), false, NOW);
-    assert!(matches!(r.outcome, Outcome::Added { verified: true, .. }), "{r:?}");
-    let ob2 = other.find("https://example.org/beths-robotics-badge.json").unwrap();
+    assert!(
+        matches!(r.outcome, Outcome::Added { verified: true, .. }),
+        "{r:?}"
+    );
+    let ob2 = other
+        .find("https://example.org/beths-robotics-badge.json")
+        .unwrap();
     assert_eq!(ob2.name, "Awesome Robotics Badge", "{ob2:?}");
     assert_eq!(ob2.kind, badgesafe_wallet::Kind::Ob2);
     // An OB 2.0 baked image.
     let mut baked = Contents::new(NOW).unwrap();
-    let out = add(&mut baked, "samples/1edtech-validator/ob20/simple-badge.png", Some(&web));
-    assert!(matches!(out, Outcome::Added { verified: true, .. }), "{out:?}");
+    let out = add(
+        &mut baked,
+        "samples/1edtech-validator/ob20/simple-badge.png",
+        Some(&web),
+    );
+    assert!(
+        matches!(out, Outcome::Added { verified: true, .. }),
+        "{out:?}"
+    );
     assert_eq!(baked.badges[0].kind, badgesafe_wallet::Kind::Ob2);
     let e = import::fetch("https://example.org/nothing-here.json", &web).unwrap_err();
     assert!(e.contains("connection refused"), "{e}");
     // A revoked OB 2.0 badge and a tampered OB 3.0 badge are refused with their reasons…
     let mut fresh = Contents::new(NOW).unwrap();
-    let revoked = add(&mut fresh, "samples/1edtech-validator/ob20/simple-revoked.jwt", Some(&web));
-    assert!(matches!(&revoked, Outcome::Refused(why) if why.contains("status.revocation")), "{revoked:?}");
+    let revoked = add(
+        &mut fresh,
+        "samples/1edtech-validator/ob20/simple-revoked.jwt",
+        Some(&web),
+    );
+    assert!(
+        matches!(&revoked, Outcome::Refused(why) if why.contains("status.revocation")),
+        "{revoked:?}"
+    );
     let n = fresh.badges.len();
-    let tampered = add(&mut fresh, "samples/1edtech-validator/ob30/simple-err-proof-value.json", None);
-    assert!(matches!(&tampered, Outcome::Refused(why) if why.contains("proof")), "{tampered:?}");
+    let tampered = add(
+        &mut fresh,
+        "samples/1edtech-validator/ob30/simple-err-proof-value.json",
+        None,
+    );
+    assert!(
+        matches!(&tampered, Outcome::Refused(why) if why.contains("proof")),
+        "{tampered:?}"
+    );
     assert_eq!(fresh.badges.len(), n, "nothing added");
     // …unless the student keeps one explicitly: then it is marked.
     let cand = Candidate {
@@ -248,7 +372,16 @@ fn every_import_source_is_verified_and_a_duplicate_is_recognised() {
         bytes: read("samples/1edtech-validator/ob30/simple-err-proof-value.json"),
     };
     let kept = import::import_one(&mut fresh, &cand, &opts(None), true, NOW);
-    assert!(matches!(kept.outcome, Outcome::Added { verified: false, .. }), "{kept:?}");
+    assert!(
+        matches!(
+            kept.outcome,
+            Outcome::Added {
+                verified: false,
+                ..
+            }
+        ),
+        "{kept:?}"
+    );
     assert_eq!(fresh.badges.last().unwrap().status(), "not verified");
     // Not badges at all.
     for (bytes, want) in [
@@ -257,9 +390,15 @@ fn every_import_source_is_verified_and_a_duplicate_is_recognised() {
         (vec![0xff, 0xfe, 0x00], "not a PNG, SVG, JSON or JWT"),
         (b"{\"a\":".to_vec(), "not JSON"),
     ] {
-        let cand = Candidate { source: "x".into(), bytes };
+        let cand = Candidate {
+            source: "x".into(),
+            bytes,
+        };
         let r = import::import_one(&mut c, &cand, &opts(None), true, NOW);
-        assert!(matches!(&r.outcome, Outcome::Skipped(why) if why.contains(want)), "{want}: {r:?}");
+        assert!(
+            matches!(&r.outcome, Outcome::Skipped(why) if why.contains(want)),
+            "{want}: {r:?}"
+        );
     }
     // Summaries: name, issuer, date, skills; filters.
     let complete = c
@@ -267,7 +406,10 @@ fn every_import_source_is_verified_and_a_duplicate_is_recognised() {
         .iter()
         .find(|b| b.source.ends_with("complete.json"))
         .unwrap();
-    assert!(!complete.issuer.is_empty() && !complete.issued.is_empty(), "{complete:?}");
+    assert!(
+        !complete.issuer.is_empty() && !complete.issued.is_empty(),
+        "{complete:?}"
+    );
     let by_issuer: Vec<_> = c.filter(Some(&complete.issuer), None).collect();
     assert!(by_issuer.iter().any(|b| b.id == complete.id));
     if let Some(skill) = complete.skills.first() {
@@ -343,11 +485,15 @@ fn a_delivery_email_gives_its_badges_and_a_hostile_one_gives_nothing() {
     let (found, notes) = import::candidates("nested.eml", nested.as_bytes());
     assert!(found.is_empty(), "{found:?}");
     assert!(
-        notes.iter().any(|n| matches!(&n.outcome, Outcome::Skipped(w) if w.contains("deep"))),
+        notes
+            .iter()
+            .any(|n| matches!(&n.outcome, Outcome::Skipped(w) if w.contains("deep"))),
         "{notes:?}"
     );
     // Too many attachments.
-    let mut many = String::from("From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n");
+    let mut many = String::from(
+        "From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n",
+    );
     for i in 0..=import::MAX_ATTACHMENTS {
         many.push_str(&format!("--M\r\nContent-Type: application/json\r\nContent-Disposition: attachment; filename=b{i}.json\r\n\r\n{{}}\r\n"));
     }
@@ -355,7 +501,9 @@ fn a_delivery_email_gives_its_badges_and_a_hostile_one_gives_nothing() {
     let (found, notes) = import::candidates("many.eml", many.as_bytes());
     assert!(found.is_empty());
     assert!(
-        notes.iter().any(|n| matches!(&n.outcome, Outcome::Skipped(w) if w.contains("attachments; at most"))),
+        notes.iter().any(
+            |n| matches!(&n.outcome, Outcome::Skipped(w) if w.contains("attachments; at most"))
+        ),
         "{notes:?}"
     );
 }
@@ -367,7 +515,10 @@ fn badges_for_presenting(c: &mut Contents) -> Vec<String> {
         "samples/1edtech-validator/ob30/simple-eddsa-2022.json",
     ] {
         let out = add(c, rel, None);
-        assert!(matches!(out, Outcome::Added { verified: true, .. }), "{rel}: {out:?}");
+        assert!(
+            matches!(out, Outcome::Added { verified: true, .. }),
+            "{rel}: {out:?}"
+        );
     }
     c.badges.iter().map(|b| b.id.clone()).collect()
 }
@@ -410,24 +561,47 @@ fn presentations_are_bound_to_one_verifier_until_their_expiry() {
             r.to_text()
         );
     };
-    fails(&check(&vp, "2026-12-12T00:00:00Z", &expect), "presentation.proof.1", "expired");
     fails(
-        &check(&vp, NOW, &badgesafe_verify::presentation::Expect { domain: Some("andere.example"), ..expect }),
+        &check(&vp, "2026-12-12T00:00:00Z", &expect),
+        "presentation.proof.1",
+        "expired",
+    );
+    fails(
+        &check(
+            &vp,
+            NOW,
+            &badgesafe_verify::presentation::Expect {
+                domain: Some("andere.example"),
+                ..expect
+            },
+        ),
         "presentation.proof.1",
         "domain is \"werkgever.example\", not \"andere.example\"",
     );
     fails(
-        &check(&vp, NOW, &badgesafe_verify::presentation::Expect { challenge: Some("other"), ..expect }),
+        &check(
+            &vp,
+            NOW,
+            &badgesafe_verify::presentation::Expect {
+                challenge: Some("other"),
+                ..expect
+            },
+        ),
         "presentation.proof.1",
         "challenge",
     );
     // The presentation changed: another holder.
     let mut t = vp.clone();
     t["holder"] = json!("did:example:mallory");
-    fails(&check(&t, NOW, &expect), "presentation.proof.1", "not to the holder");
+    fails(
+        &check(&t, NOW, &expect),
+        "presentation.proof.1",
+        "not to the holder",
+    );
     // A badge inside changed: its own proof and the holder's both fail.
     let mut t = vp.clone();
-    t["verifiableCredential"][0]["credentialSubject"]["achievement"]["name"] = json!("Brain surgery");
+    t["verifiableCredential"][0]["credentialSubject"]["achievement"]["name"] =
+        json!("Brain surgery");
     let r = check(&t, NOW, &expect);
     fails(&r, "credential.1", "proof");
     fails(&r, "presentation.proof.1", "");
@@ -437,24 +611,41 @@ fn presentations_are_bound_to_one_verifier_until_their_expiry() {
         (vec!["nope"], "werkgever.example", "no badge nope"),
         (vec![ids[0].as_str()], " ", "who the presentation is for"),
     ] {
-        let a = badgesafe_wallet::present::Audience { domain: audience_domain, ..audience.clone() };
-        let e = badgesafe_wallet::present::present(&c, &ids, &a).unwrap_err().to_string();
+        let a = badgesafe_wallet::present::Audience {
+            domain: audience_domain,
+            ..audience.clone()
+        };
+        let e = badgesafe_wallet::present::present(&c, &ids, &a)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(want), "{e}");
     }
-    let past = badgesafe_wallet::present::Audience { expires: "2026-12-01T00:00:00Z", ..audience.clone() };
+    let past = badgesafe_wallet::present::Audience {
+        expires: "2026-12-01T00:00:00Z",
+        ..audience.clone()
+    };
     assert!(badgesafe_wallet::present::present(&c, &[ids[0].as_str()], &past).is_err());
     let jwt = add(&mut c, "samples/1edtech-validator/clr20/simple.jwt", None);
-    let Outcome::Added { id, .. } = jwt else { panic!("{jwt:?}") };
-    let e = badgesafe_wallet::present::present(&c, &[id.as_str()], &audience).unwrap_err().to_string();
+    let Outcome::Added { id, .. } = jwt else {
+        panic!("{jwt:?}")
+    };
+    let e = badgesafe_wallet::present::present(&c, &[id.as_str()], &audience)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("JWT badge"), "{e}");
     // Expiry input.
     let now = now();
     assert_eq!(
-        badgesafe_wallet::present::expiry("7d", now).unwrap().to_rfc3339(),
+        badgesafe_wallet::present::expiry("7d", now)
+            .unwrap()
+            .to_rfc3339(),
         "2026-12-11T12:00:00+00:00"
     );
     for bad in ["0d", "7y", "soon", "2020-01-01T00:00:00Z", "99999w"] {
-        assert!(badgesafe_wallet::present::expiry(bad, now).is_err(), "{bad}");
+        assert!(
+            badgesafe_wallet::present::expiry(bad, now).is_err(),
+            "{bad}"
+        );
     }
 }
 
@@ -462,17 +653,42 @@ fn presentations_are_bound_to_one_verifier_until_their_expiry() {
 fn merging_joins_by_credential_id_and_loses_nothing() {
     let mut phone = Contents::new(NOW).unwrap();
     let mut laptop = Contents::new(NOW).unwrap();
-    add(&mut phone, "samples/1edtech-validator/ob30/simple-json.png", None);
-    add(&mut phone, "samples/1edtech-validator/ob30/complete.json", None);
-    add(&mut laptop, "samples/1edtech-validator/ob30/complete.json", None);
-    add(&mut laptop, "samples/1edtech-validator/ob30/simple-eddsa-2022.json", None);
+    add(
+        &mut phone,
+        "samples/1edtech-validator/ob30/simple-json.png",
+        None,
+    );
+    add(
+        &mut phone,
+        "samples/1edtech-validator/ob30/complete.json",
+        None,
+    );
+    add(
+        &mut laptop,
+        "samples/1edtech-validator/ob30/complete.json",
+        None,
+    );
+    add(
+        &mut laptop,
+        "samples/1edtech-validator/ob30/simple-eddsa-2022.json",
+        None,
+    );
     // The laptop has another credential under the phone's simple-json id: kept as well.
-    add(&mut laptop, "samples/1edtech-validator/ob30/simple-jwt.png", None);
+    add(
+        &mut laptop,
+        "samples/1edtech-validator/ob30/simple-jwt.png",
+        None,
+    );
     let laptop_did = laptop.holder.did.clone();
     let (added, replaced) = phone.merge(laptop.clone());
     assert_eq!((added, replaced), (2, 0));
     assert_eq!(phone.badges.len(), 4);
-    assert!(phone.badges.iter().any(|b| b.id.starts_with("http://example.com/credentials/3527~")));
+    assert!(
+        phone
+            .badges
+            .iter()
+            .any(|b| b.id.starts_with("http://example.com/credentials/3527~"))
+    );
     assert_eq!(phone.other_holders.len(), 1);
     assert_eq!(phone.other_holders[0].did, laptop_did);
     // Merging again changes nothing.
@@ -493,10 +709,19 @@ fn a_badge_exports_to_a_baked_image_that_verifies() {
         let (bytes, ext) = import::export_baked(b).unwrap();
         let r = badgesafe_verify::verify_bytes(&bytes, &opts(None));
         assert!(r.verified, "{ext}: {}", r.to_text());
-        assert!(r.get("format.file").unwrap().detail.contains(&ext.to_uppercase()));
+        assert!(
+            r.get("format.file")
+                .unwrap()
+                .detail
+                .contains(&ext.to_uppercase())
+        );
     }
     let mut c = Contents::new(NOW).unwrap();
-    add(&mut c, "samples/1edtech-validator/ob30/simple-eddsa-2022.json", None);
+    add(
+        &mut c,
+        "samples/1edtech-validator/ob30/simple-eddsa-2022.json",
+        None,
+    );
     let e = import::export_baked(&c.badges[0]).unwrap_err().to_string();
     assert!(e.contains("no image"), "{e}");
 }
