@@ -133,6 +133,19 @@ pub enum WalletCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Open the wallet pages in the browser: served on 127.0.0.1 only, behind a random token.
+    Open {
+        #[command(flatten)]
+        vault: VaultArg,
+        #[command(flatten)]
+        net: NetArgs,
+        /// The loopback address to listen on (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// Print the address but do not start a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
     /// Join another vault (such as the phone's) into this one, by credential id. The other
     /// vault's passphrase comes from a prompt or BADGESAFE_OTHER_PASSPHRASE.
     Merge {
@@ -584,6 +597,12 @@ pub fn run(command: WalletCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        WalletCommand::Open {
+            vault,
+            net,
+            listen,
+            no_browser,
+        } => open_pages(&vault, &net, listen, no_browser),
         WalletCommand::Merge { vault, from } => {
             let (mut mine, _lock) = open(&vault)?;
             let p = secret(
@@ -602,4 +621,58 @@ pub fn run(command: WalletCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn open_pages(
+    vault: &VaultArg,
+    net: &NetArgs,
+    listen: std::net::SocketAddr,
+    no_browser: bool,
+) -> Result<ExitCode> {
+    if !listen.ip().is_loopback() {
+        bail!(
+            "the wallet pages are served on this device only: {listen} is not a loopback address"
+        );
+    }
+    // A missing or damaged vault is said now, not in the browser.
+    badgesafe_wallet::vault::read_container(&vault.vault)
+        .with_context(|| format!("opening {}", vault.vault.display()))?;
+    let _lock = lock(&vault.vault)?;
+    let fetcher: badgesafe_wallet_web::SharedFetcher = if net.offline {
+        None
+    } else {
+        Some(Box::new(Net::new(net).fetcher))
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let app = std::sync::Arc::new(
+            badgesafe_wallet_web::WalletApp::new(vault.vault.clone(), addr.to_string(), fetcher)
+                .map_err(anyhow::Error::msg)?,
+        );
+        let url = app.url();
+        println!("Your wallet is open at {url}");
+        println!("(only on this device; press Ctrl-C to close it)");
+        if !no_browser {
+            match std::process::Command::new("xdg-open")
+                .arg(&url)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+            {
+                Ok(_) => {}
+                Err(_) => println!("Open that address in your browser."),
+            }
+        }
+        axum::serve(listener, badgesafe_wallet_web::router(app))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving the wallet pages")?;
+        Ok(ExitCode::SUCCESS)
+    })
 }

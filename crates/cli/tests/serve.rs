@@ -1809,10 +1809,10 @@ fn repeated_wrong_passwords_lock_the_staff_login_for_a_while() {
     );
 }
 
-#[test]
-fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+/// A service that has mailed Bram five badges (three first-aid, two swimming); the delivery
+/// e-mail saved as a mail client would.
+fn five_badges_for_bram(dir: &Path) -> (Serve, String, PathBuf) {
+    let data = dir.join("data");
     let admin = token(&data, None, "admin");
     let s = Serve::start(&data, &[]);
     catalogue(&s, &admin);
@@ -1832,8 +1832,15 @@ fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
         let m = outbox_messages(&data);
         (m.len() == 1).then(|| m[0].clone())
     });
-    let eml = dir.path().join("Je badges.eml");
+    let eml = dir.join("Je badges.eml");
     std::fs::write(&eml, &mail).unwrap();
+    (s, admin, eml)
+}
+
+#[test]
+fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, admin, eml) = five_badges_for_bram(dir.path());
     let vault = dir.path().join("bram.vault");
     let wallet = |args: &[&str]| {
         let mut all = vec!["wallet", args[0], "--vault", vault.to_str().unwrap()];
@@ -1971,4 +1978,171 @@ fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report = verify(&std::fs::read(&png).unwrap(), "bram@school.example");
     assert!(report.verified, "{}", report.to_text());
+}
+
+#[test]
+fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, _admin, eml) = five_badges_for_bram(dir.path());
+    let vault = dir.path().join("bram.vault");
+    let o = bin()
+        .args(["wallet", "init", "--vault", vault.to_str().unwrap()])
+        .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .args([
+            "wallet",
+            "open",
+            "--vault",
+            vault.to_str().unwrap(),
+            "--listen",
+            "0.0.0.0:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not a loopback address"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut child = bin()
+        .args([
+            "wallet",
+            "open",
+            "--no-browser",
+            "--vault",
+            vault.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Your wallet is open at ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let out = Command::new("node")
+        .arg(badgesafe_testkit::repo().join("interop/wallet-flow.mjs"))
+        .args([&url, "bram's geheime zin", eml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(v.get("error").is_none(), "{}\n{}", v["error"], v["page"]);
+    assert_eq!(
+        (v["withoutToken"].as_u64(), v["wrongToken"].as_u64()),
+        (Some(404), Some(404))
+    );
+    assert!(
+        v["locked"].as_str().unwrap().contains("Kluis openen"),
+        "{}",
+        v["locked"]
+    );
+    assert_eq!(
+        v["focused"], "passphrase",
+        "the passphrase field has the focus"
+    );
+    assert!(
+        v["wrongPassphrase"].as_str().unwrap().contains("past niet"),
+        "{}",
+        v["wrongPassphrase"]
+    );
+    assert!(
+        v["unlocked"]
+            .as_str()
+            .unwrap()
+            .contains("Je kluis is nog leeg"),
+        "{}",
+        v["unlocked"]
+    );
+    assert!(
+        v["imported"]
+            .as_str()
+            .unwrap()
+            .contains("5 badges toegevoegd"),
+        "{}",
+        v["imported"]
+    );
+    assert!(
+        v["portfolio"]
+            .as_str()
+            .unwrap()
+            .contains("Je hebt 5 badges"),
+        "{}",
+        v["portfolio"]
+    );
+    let images = v["images"].as_array().unwrap();
+    assert_eq!(images.len(), 5, "{images:?}");
+    assert!(
+        images.iter().all(
+            |i| i["width"].as_f64().unwrap() >= 150.0 && !i["alt"].as_str().unwrap().is_empty()
+        ),
+        "large images with text: {images:?}"
+    );
+    assert_eq!(v["shareChoices"], 5);
+    for (task, n) in v["clicks"].as_object().unwrap() {
+        assert!(n.as_u64().unwrap() <= 3, "{task} took {n} clicks");
+    }
+    assert_eq!(v["clicks"].as_object().unwrap().len(), 3);
+    assert!(
+        v["shared"]
+            .as_str()
+            .unwrap()
+            .contains("2 badges voor werkgever.example"),
+        "{}",
+        v["shared"]
+    );
+    // What the employer gets verifies for them, and only for them.
+    let vp = &v["presentation"];
+    assert_eq!(vp["verifiableCredential"].as_array().unwrap().len(), 2);
+    let fetcher = badgesafe_fetch::HttpFetcher::new(
+        Duration::from_secs(10),
+        badgesafe_fetch::PlainHttp::LoopbackOnly,
+    );
+    let opts = badgesafe_verify::Options {
+        fetcher: Some(&fetcher),
+        now: chrono::Utc::now(),
+        recipient_email: None,
+        rpc: &[],
+        confirmations: 1,
+    };
+    let expect = |d| badgesafe_verify::presentation::Expect {
+        challenge: None,
+        domain: Some(d),
+    };
+    let (report, inner) = badgesafe_verify::presentation::verify_presentation(
+        vp,
+        &opts,
+        &expect("werkgever.example"),
+    );
+    assert!(report.verified, "{}", report.to_text());
+    assert!(inner.iter().all(|r| r.verified));
+    let (report, _) =
+        badgesafe_verify::presentation::verify_presentation(vp, &opts, &expect("ander.example"));
+    assert!(!report.verified);
+    assert!(
+        v["english"].as_str().unwrap().contains("Ready to share"),
+        "{}",
+        v["english"]
+    );
+    assert!(v["afterLock"].as_str().unwrap().contains("Kluis openen"));
+    assert!(v["csp"].as_str().unwrap().contains("default-src 'none'"));
+    let axe = v["axe"].as_object().unwrap();
+    assert_eq!(
+        axe.len(),
+        9,
+        "every wallet page in both languages, and the locked page"
+    );
+    for (page, violations) in axe {
+        assert_eq!(violations, &json!([]), "axe-core on {page}");
+    }
 }

@@ -13,9 +13,10 @@ use crate::api::{self, ApiError};
 use crate::{Service, now_ms, xsd};
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use badgesafe_pages::{CSS, Lang, cookie, security_headers};
 use maud::{DOCTYPE, Markup, html};
 use serde_json::Value;
 use sha2::Digest as _;
@@ -51,54 +52,8 @@ fn password_ok(hash: &str, password: &str) -> bool {
     })
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Lang {
-    Nl,
-    En,
-}
-
-impl Lang {
-    fn t<'a>(self, nl: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Nl => nl,
-            Lang::En => en,
-        }
-    }
-    fn code(self) -> &'static str {
-        match self {
-            Lang::Nl => "nl",
-            Lang::En => "en",
-        }
-    }
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 fn lang(headers: &HeaderMap) -> Lang {
-    match cookie(headers, LANG_COOKIE) {
-        Some("en") => Lang::En,
-        Some("nl") => Lang::Nl,
-        _ => {
-            let accept = headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("nl");
-            if accept.trim_start().starts_with("en") {
-                Lang::En
-            } else {
-                Lang::Nl
-            }
-        }
-    }
+    Lang::of(headers, LANG_COOKIE)
 }
 
 fn hash(token: &str) -> String {
@@ -172,39 +127,8 @@ fn same_origin(svc: &Service, headers: &HeaderMap) -> Result<(), Response> {
     ))
 }
 
-fn security_headers(mut resp: Response) -> Response {
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // `same-origin`, not `no-referrer`: with no-referrer, browsers send `Origin: null` on form
-    // posts, and the origin check needs the real one.
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
-}
-
-const CSS: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:0 auto;padding:1rem;color:#111;background:#fff;line-height:1.5}\
-nav a{margin-right:1rem}a{color:#0645ad}table{border-collapse:collapse;width:100%;margin:1rem 0}\
-th,td{border:1px solid #888;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#eee}\
-label{display:block;margin-top:.6rem;font-weight:600}input,textarea,select{font-size:1rem;padding:.3rem;max-width:100%}\
-button{font-size:1rem;padding:.4rem 1rem;margin:.5rem .5rem .5rem 0;background:#0b5394;color:#fff;border:0;border-radius:4px;cursor:pointer}\
-button.danger{background:#a61c00}.error{color:#a61c00;font-weight:600}.ok{color:#1d6b2f;font-weight:600}\
-progress{width:20rem;height:1.2rem}:focus{outline:3px solid #f9a825;outline-offset:2px}";
-
 fn layout(l: Lang, title: &str, user: Option<&str>, refresh: bool, body: Markup) -> Response {
-    let other = match l {
-        Lang::Nl => ("en", "English"),
-        Lang::En => ("nl", "Nederlands"),
-    };
+    let other = l.other();
     let markup = html! {
         (DOCTYPE)
         html lang=(l.code()) {
