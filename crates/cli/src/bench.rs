@@ -380,3 +380,163 @@ pub(crate) fn service(count: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// A badge image of about 16 KiB: 64×64 RGBA of pseudo-random pixels (PNG cannot compress it),
+/// as large as a typical school badge picture.
+fn noise_png() -> Result<Vec<u8>> {
+    let mut pixels = vec![0u8; 64 * 64 * 4];
+    let mut x: u32 = 0x9e37_79b9;
+    for p in pixels.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *p = x.to_le_bytes()[0];
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, 64, 64);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()?.write_image_data(&pixels)?;
+    Ok(out)
+}
+
+fn median_ms(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v.get(v.len() / 2).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+}
+
+/// `badgesafe bench --wallet N`: a vault with N signed badges (each with its image): unlock,
+/// list, present five, save; and the vault size per badge.
+pub(crate) fn wallet(count: usize) -> Result<()> {
+    use base64::Engine as _;
+    if count < 5 {
+        bail!("--wallet needs at least 5 badges");
+    }
+    let now = chrono::Utc::now();
+    let xsd = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let signer = Ed25519Signer::generate().context("generating a key")?;
+    let id = badgesafe_did::did_key(&signer.public());
+    let issuer = Issuer {
+        profile: json!({"id": id, "type": ["Profile"], "name": "Bench School", "url": "https://school.example"}),
+        verification_method: badgesafe_did::did_key_method(&signer.public()),
+        signer,
+        rsa: None,
+        rsa_kid: None,
+    };
+    let png = noise_png()?;
+    let image = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&png)
+    );
+    let dir = tempfile::tempdir().context("a temporary folder")?;
+    let path = dir.path().join("bench.vault");
+    let passphrase = "bench passphrase";
+    let (mut vault, _) = badgesafe_wallet::Vault::create(&path, passphrase, &xsd)?;
+    let opts = badgesafe_verify::Options {
+        fetcher: None,
+        now,
+        recipient_email: None,
+        rpc: &[],
+        confirmations: 1,
+    };
+    let t = Instant::now();
+    for i in 0..count {
+        let mut unsigned = badgesafe_issue::sample_credential(
+            &format!("student{i}@example.org"),
+            "0123456789abcdef0123456789abcdef",
+            Some(image.clone()),
+        );
+        unsigned["id"] = format!("urn:uuid:00000000-0000-4000-8000-{i:012}").into();
+        let signed = issuer.sign(&unsigned, Format::Rdfc, now)?.to_text()?;
+        let c = badgesafe_wallet::import::Candidate {
+            source: format!("badge{i}.json"),
+            bytes: signed.into_bytes(),
+        };
+        let r = badgesafe_wallet::import::import_one(&mut vault.contents, &c, &opts, false, &xsd);
+        if !matches!(r.outcome, badgesafe_wallet::import::Outcome::Added { verified: true, .. }) {
+            bail!("badge {i} was not added: {:?}", r.outcome);
+        }
+    }
+    let filled = t.elapsed();
+    let t = Instant::now();
+    vault.save()?;
+    let save = t.elapsed();
+    let size = std::fs::metadata(&path)?.len();
+    println!(
+        "badgesafe bench --wallet: {count} badges (eddsa-rdfc-2022, each with a {} KiB PNG), signed, verified and added in {:.2} s",
+        png.len() / 1024,
+        filled.as_secs_f64()
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let per_badge = size as f64 / count as f64 / 1024.0;
+    println!(
+        "vault file: {:.1} MiB, {per_badge:.1} KiB per badge (the badge JSON with its image, its report, armoured)",
+        size as f64 / 1024.0 / 1024.0
+    );
+    println!("save (encrypt, write, fsync, rename): {:.0} ms", save.as_secs_f64() * 1e3);
+    let mut unlock = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let v = badgesafe_wallet::Vault::open(&path, badgesafe_wallet::Secret::Passphrase(passphrase))?;
+        unlock.push(t.elapsed());
+        if v.contents.badges.len() != count {
+            bail!("the vault opened with {} badges", v.contents.badges.len());
+        }
+    }
+    println!(
+        "unlock (scrypt N=2^{}, r=8, p=1: {} MiB; decrypt; parse): median {:.0} ms of 5",
+        badgesafe_wallet::vault::WORK_FACTOR,
+        (1u64 << badgesafe_wallet::vault::WORK_FACTOR) * 128 * 8 / 1024 / 1024,
+        median_ms(unlock)
+    );
+    let mut list = Vec::new();
+    let mut lines = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        let text: Vec<String> = vault
+            .contents
+            .filter(None, None)
+            .map(|b| format!("{}  {}  {} — {} ({})", b.short_id(), b.issued, b.name, b.issuer, b.status()))
+            .collect();
+        list.push(t.elapsed());
+        lines = text.len();
+    }
+    println!("list {lines} badges (open vault): median {:.2} ms of 20", median_ms(list));
+    let ids: Vec<String> = vault.contents.badges.iter().take(5).map(|b| b.id.clone()).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let until = (now + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let audience = badgesafe_wallet::present::Audience {
+        domain: "werkgever.example",
+        challenge: Some("bench"),
+        created: &xsd,
+        expires: &until,
+    };
+    let mut present = Vec::new();
+    for i in 0..21 {
+        let t = Instant::now();
+        let vp = badgesafe_wallet::present::present(&vault.contents, &refs, &audience)?;
+        // The first one processes the JSON-LD contexts; the rest are what a student waits for.
+        if i > 0 {
+            present.push(t.elapsed());
+        }
+        if i == 0 {
+            let (r, _) = badgesafe_verify::presentation::verify_presentation(
+                &vp,
+                &opts,
+                &badgesafe_verify::presentation::Expect {
+                    challenge: Some("bench"),
+                    domain: Some("werkgever.example"),
+                },
+            );
+            if !r.verified {
+                bail!("the presentation did not verify:\n{}", r.to_text());
+            }
+        }
+    }
+    println!("present 5 badges (eddsa-rdfc-2022, signed): median {:.2} ms of 20", median_ms(present));
+    match peak_rss() {
+        Some(peak) => println!("peak memory (VmHWM): {peak}"),
+        None => println!("peak memory: not available on this system"),
+    }
+    Ok(())
+}

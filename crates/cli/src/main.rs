@@ -185,6 +185,10 @@ enum Command {
         /// bake, queue mail) on an SQLite file, timing it.
         #[arg(long, value_name = "N", conflicts_with = "batch")]
         service: Option<usize>,
+        /// Instead: fill a wallet vault with N badges, then time unlock, list, a presentation
+        /// of five and a save, and report the size per badge.
+        #[arg(long, value_name = "N", conflicts_with_all = ["batch", "service"])]
+        wallet: Option<usize>,
         /// With --batch: anchor on this Ethereum JSON-RPC endpoint (key in $BADGESAFE_ETH_KEY)
         /// instead of the local log.
         #[arg(long, value_name = "URL", requires = "batch")]
@@ -313,6 +317,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Demo { dir, email } => demo(&dir, &email),
+        Command::Bench {
+            wallet: Some(n), ..
+        } => {
+            bench::wallet(n)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             service: Some(n), ..
         } => {
