@@ -402,7 +402,8 @@ fn noise_png() -> Result<Vec<u8>> {
 
 fn median_ms(mut v: Vec<Duration>) -> f64 {
     v.sort();
-    v.get(v.len() / 2).map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
+    v.get(v.len() / 2)
+        .map_or(f64::NAN, |d| d.as_secs_f64() * 1e3)
 }
 
 /// `badgesafe bench --wallet N`: a vault with N signed badges (each with its image): unlock,
@@ -453,7 +454,10 @@ pub(crate) fn wallet(count: usize) -> Result<()> {
             bytes: signed.into_bytes(),
         };
         let r = badgesafe_wallet::import::import_one(&mut vault.contents, &c, &opts, false, &xsd);
-        if !matches!(r.outcome, badgesafe_wallet::import::Outcome::Added { verified: true, .. }) {
+        if !matches!(
+            r.outcome,
+            badgesafe_wallet::import::Outcome::Added { verified: true, .. }
+        ) {
             bail!("badge {i} was not added: {:?}", r.outcome);
         }
     }
@@ -473,11 +477,15 @@ pub(crate) fn wallet(count: usize) -> Result<()> {
         "vault file: {:.1} MiB, {per_badge:.1} KiB per badge (the badge JSON with its image, its report, armoured)",
         size as f64 / 1024.0 / 1024.0
     );
-    println!("save (encrypt, write, fsync, rename): {:.0} ms", save.as_secs_f64() * 1e3);
+    println!(
+        "save (encrypt, write, fsync, rename): {:.0} ms",
+        save.as_secs_f64() * 1e3
+    );
     let mut unlock = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let v = badgesafe_wallet::Vault::open(&path, badgesafe_wallet::Secret::Passphrase(passphrase))?;
+        let v =
+            badgesafe_wallet::Vault::open(&path, badgesafe_wallet::Secret::Passphrase(passphrase))?;
         unlock.push(t.elapsed());
         if v.contents.badges.len() != count {
             bail!("the vault opened with {} badges", v.contents.badges.len());
@@ -496,15 +504,34 @@ pub(crate) fn wallet(count: usize) -> Result<()> {
         let text: Vec<String> = vault
             .contents
             .filter(None, None)
-            .map(|b| format!("{}  {}  {} — {} ({})", b.short_id(), b.issued, b.name, b.issuer, b.status()))
+            .map(|b| {
+                format!(
+                    "{}  {}  {} — {} ({})",
+                    b.short_id(),
+                    b.issued,
+                    b.name,
+                    b.issuer,
+                    b.status()
+                )
+            })
             .collect();
         list.push(t.elapsed());
         lines = text.len();
     }
-    println!("list {lines} badges (open vault): median {:.2} ms of 20", median_ms(list));
-    let ids: Vec<String> = vault.contents.badges.iter().take(5).map(|b| b.id.clone()).collect();
+    println!(
+        "list {lines} badges (open vault): median {:.2} ms of 20",
+        median_ms(list)
+    );
+    let ids: Vec<String> = vault
+        .contents
+        .badges
+        .iter()
+        .take(5)
+        .map(|b| b.id.clone())
+        .collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let until = (now + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let until =
+        (now + chrono::Duration::days(7)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let audience = badgesafe_wallet::present::Audience {
         domain: "werkgever.example",
         challenge: Some("bench"),
@@ -533,7 +560,10 @@ pub(crate) fn wallet(count: usize) -> Result<()> {
             }
         }
     }
-    println!("present 5 badges (eddsa-rdfc-2022, signed): median {:.2} ms of 20", median_ms(present));
+    println!(
+        "present 5 badges (eddsa-rdfc-2022, signed): median {:.2} ms of 20",
+        median_ms(present)
+    );
     match peak_rss() {
         Some(peak) => println!("peak memory (VmHWM): {peak}"),
         None => println!("peak memory: not available on this system"),

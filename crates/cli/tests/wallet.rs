@@ -431,3 +431,51 @@ fn kill_9_during_saves_never_corrupts_the_vault_or_loses_a_finished_save() {
         "finished {finished}, killed {killed}"
     );
 }
+
+/// The vault is standard age: an independent implementation (typage, npm `age-encryption`)
+/// opens it with the passphrase or the recovery code, as a student could without badgesafe.
+#[test]
+fn another_age_implementation_opens_the_vault_with_the_passphrase_or_the_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.vault");
+    let code = recovery_code(&ok(wallet(&vault, &["init"], &[])));
+    ok(wallet(
+        &vault,
+        &[
+            "import",
+            "--offline",
+            shared("samples/1edtech-validator/ob30/simple-json.png")
+                .to_str()
+                .unwrap(),
+        ],
+        &[],
+    ));
+    let did = {
+        let o = wallet(&vault, &["list", "--json"], &[]);
+        assert!(o.status.success());
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()[0]["id"].clone()
+    };
+    for (which, secret) in [("passphrase", PASS), ("recovery", code.as_str())] {
+        let o = Command::new("node")
+            .arg(badgesafe_testkit::repo().join("interop/age-open.mjs"))
+            .args([vault.to_str().unwrap(), which, secret])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{which}: {}", text(&o));
+        let w: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(w["format"], "badgesafe-wallet");
+        assert!(
+            w["holder"]["did"]
+                .as_str()
+                .unwrap()
+                .starts_with("did:key:z6Mk")
+        );
+        assert_eq!(w["badges"][0]["id"], did, "{which}");
+    }
+    let o = Command::new("node")
+        .arg(badgesafe_testkit::repo().join("interop/age-open.mjs"))
+        .args([vault.to_str().unwrap(), "passphrase", "not the passphrase"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+}
