@@ -75,6 +75,11 @@ try {
   const link = await page.$eval('a[download]', (a) => a.href);
   out.presentation = await (await fetch(link)).json();
 
+  // Check everything again (revocation, expiry): one button on the home page.
+  await page.goto(url, { waitUntil: 'load' });
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/check"] button')]);
+  out.afterCheck = await text(page);
+
   // Accessibility: axe-core on every page, in both languages. The pages forbid scripts (CSP),
   // so this one tab lets axe in; the pages themselves are unchanged.
   const audit = await browser.newPage();

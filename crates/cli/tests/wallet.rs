@@ -479,3 +479,64 @@ fn another_age_implementation_opens_the_vault_with_the_passphrase_or_the_code() 
         .unwrap();
     assert!(!o.status.success());
 }
+
+/// A badge fetched from its address (here a real HTTP server on loopback; other hosts need
+/// https), verified like any other; an address that fails is named and adds nothing.
+#[test]
+fn a_hosted_badge_is_imported_from_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.vault");
+    ok(wallet(&vault, &["init"], &[]));
+    // A badge of a did:key issuer (the demo's), which verifies with no other look-up.
+    let demo = dir.path().join("demo");
+    ok(bin()
+        .args(["demo", "--dir", demo.to_str().unwrap()])
+        .output()
+        .unwrap());
+    let web = badgesafe_testkit::Server::start();
+    web.serve(
+        "/badges/demo.png",
+        "image/png",
+        std::fs::read(demo.join("badge.png")).unwrap(),
+    );
+    web.serve(
+        "/badges/example.png",
+        "image/png",
+        std::fs::read(shared("samples/1edtech-validator/ob30/simple-json.png")).unwrap(),
+    );
+    let out = ok(wallet(
+        &vault,
+        &["import", &web.url("/badges/demo.png")],
+        &[],
+    ));
+    assert!(out.contains("1 added"), "{out}");
+    // This one names an issuer profile at example.com, which cannot be reached from here.
+    let o = wallet(&vault, &["import", &web.url("/badges/example.png")], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("refused") && text(&o).contains("issuer"),
+        "{}",
+        text(&o)
+    );
+    let o = wallet(
+        &vault,
+        &["import", "--offline", &web.url("/badges/demo.png")],
+        &[],
+    );
+    assert!(
+        text(&o).contains("cannot be imported offline"),
+        "{}",
+        text(&o)
+    );
+    let o = wallet(&vault, &["import", &web.url("/missing.json")], &[]);
+    assert!(
+        !o.status.success() && text(&o).contains("404"),
+        "{}",
+        text(&o)
+    );
+    let list: Value =
+        serde_json::from_slice(&wallet(&vault, &["list", "--json"], &[]).stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["source"], web.url("/badges/demo.png").as_str());
+    assert_eq!(list[0]["status"], "verified");
+}

@@ -78,6 +78,7 @@ pub fn router(app: Arc<WalletApp>) -> Router {
         .route("/{token}/style.css", get(style))
         .route("/{token}/unlock", post(unlock))
         .route("/{token}/lock", post(lock))
+        .route("/{token}/check", post(check))
         .route("/{token}/import", get(import_page).post(import_post))
         .route("/{token}/share", get(share_page).post(share_post))
         .route("/{token}/shared/{n}", get(shared_page))
@@ -279,6 +280,11 @@ async fn home(State(app): App, headers: HeaderMap) -> Response {
                 }
             }
         }
+        @if !vault.contents.badges.is_empty() {
+            form method="post" action={ "/" (t) "/check" } {
+                button type="submit" { (l.t("Alles opnieuw controleren (ingetrokken? verlopen?)", "Check everything again (revoked? expired?)")) }
+            }
+        }
         form method="post" action={ "/" (t) "/lock" } {
             button type="submit" { (l.t("Kluis sluiten", "Close the safe")) }
         }
@@ -365,6 +371,50 @@ async fn lock(State(app): App, headers: HeaderMap) -> Response {
     };
     *guard = None;
     Redirect::to(&format!("/{}/", app.token)).into_response()
+}
+
+/// Verifies every badge again (revocation, suspension, expiry) and saves the new reports.
+async fn check(State(app): App, headers: HeaderMap) -> Response {
+    let l = lang(&headers);
+    let worker = app.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
+        let Some(vault) = guard.as_mut() else {
+            return Err("locked".into());
+        };
+        let opts = verify_options(&worker);
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for b in vault.contents.badges.iter_mut() {
+            import::recheck(b, &opts, &now);
+        }
+        vault.save().map_err(|e| e.to_string())
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => Redirect::to(&format!("/{}/", app.token)).into_response(),
+        Ok(Err(e)) if e == "locked" => unlock_page(l, &app, StatusCode::OK, None),
+        Ok(Err(e)) => message(
+            l,
+            &app,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("De kluis kon niet bewaard worden: {e}"),
+            &format!("The safe could not be saved: {e}"),
+        ),
+        Err(_) => broken(l, &app),
+    }
+}
+
+fn verify_options(app: &WalletApp) -> badgesafe_verify::Options<'_> {
+    badgesafe_verify::Options {
+        fetcher: app
+            .fetcher
+            .as_deref()
+            .map(|f| f as &dyn badgesafe_verify::Fetcher),
+        now: chrono::Utc::now(),
+        recipient_email: None,
+        rpc: &[],
+        confirmations: 1,
+    }
 }
 
 /// The open vault, or the unlock page.
@@ -473,16 +523,7 @@ async fn import_post(State(app): App, headers: HeaderMap, mut mp: Multipart) -> 
         let Some(vault) = guard.as_mut() else {
             return Err("locked".into());
         };
-        let opts = badgesafe_verify::Options {
-            fetcher: worker
-                .fetcher
-                .as_deref()
-                .map(|f| f as &dyn badgesafe_verify::Fetcher),
-            now: chrono::Utc::now(),
-            recipient_email: None,
-            rpc: &[],
-            confirmations: 1,
-        };
+        let opts = verify_options(&worker);
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut results = Vec::new();
         for (name, bytes) in &files {
