@@ -6,6 +6,7 @@ mod bench;
 mod files;
 mod image;
 mod serve;
+mod verifier;
 mod wallet;
 
 use anyhow::{Context as _, Result, bail};
@@ -109,11 +110,20 @@ enum Command {
         /// For a presentation: the challenge you gave the holder.
         #[arg(long)]
         challenge: Option<String>,
+        /// A trust list (JSON: {"issuers": [{"name", "ids", "accounts"}]}): each credential
+        /// gets the check issuer.trusted.
+        #[arg(long, value_name = "FILE")]
+        trust: Option<PathBuf>,
+        /// Only issuers on the trust list count as verified.
+        #[arg(long, requires = "trust")]
+        require_trusted: bool,
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     Anchor(anchor::Args),
+    /// The employer's verifier alone: the page, POST /verify and the share relay.
+    Verifier(Box<verifier::StandaloneArgs>),
     /// The student's wallet: an encrypted vault file with badges, presentations.
     Wallet {
         #[command(subcommand)]
@@ -481,6 +491,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Wallet { command } => wallet::run(command),
+        Command::Verifier(args) => {
+            verifier::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Anchor(args) => match anchor::run(&args) {
             Ok(_) => Ok(ExitCode::SUCCESS),
             Err(e)
@@ -555,8 +569,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             confirmations,
             domain,
             challenge,
+            trust,
+            require_trusted,
             files: paths,
         } => {
+            let trust_list = match &trust {
+                Some(p) => Some(
+                    badgesafe_verify::trust::TrustList::from_json(&files::read_input(p)?)
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            };
             let plain = if allow_http {
                 badgesafe_fetch::PlainHttp::Anywhere
             } else {
@@ -594,52 +617,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 domain: domain.as_deref(),
             };
             for (path, bytes) in &inputs {
-                if let Some(vp) = badgesafe_verify::presentation::parse(bytes) {
-                    let (report, inner) =
-                        badgesafe_verify::presentation::verify_presentation(&vp, &opts, &expect);
-                    all_ok &= report.verified;
-                    if json {
-                        let mut v = serde_json::to_value(&report)?;
-                        v["file"] = path.display().to_string().into();
-                        v["credentials"] = serde_json::to_value(&inner)?;
-                        out.push(v);
-                    } else {
-                        println!(
-                            "{}: presentation {}",
-                            path.display(),
-                            if report.verified {
-                                "VERIFIED"
-                            } else {
-                                "NOT VERIFIED"
-                            }
-                        );
-                        print!("{}", report.to_text());
-                        for (i, r) in inner.iter().enumerate() {
-                            println!("  credential {}:", i + 1);
-                            for line in r.to_text().lines() {
-                                println!("    {line}");
-                            }
-                        }
-                    }
+                let v = badgesafe_verify::verify_input(
+                    bytes,
+                    &opts,
+                    &expect,
+                    trust_list.as_ref().map(|t| (t, require_trusted)),
+                );
+                all_ok &= v.report.verified;
+                if json {
+                    let mut j = serde_json::to_value(&v)?;
+                    j["file"] = path.display().to_string().into();
+                    out.push(j);
                     continue;
                 }
-                let report = badgesafe_verify::verify_bytes(bytes, &opts);
-                all_ok &= report.verified;
-                if json {
-                    let mut v = serde_json::to_value(&report)?;
-                    v["file"] = path.display().to_string().into();
-                    out.push(v);
-                } else {
-                    println!(
-                        "{}: {}",
-                        path.display(),
-                        if report.verified {
-                            "VERIFIED"
-                        } else {
-                            "NOT VERIFIED"
-                        }
-                    );
-                    print!("{}", report.to_text());
+                println!(
+                    "{}: {}{}",
+                    path.display(),
+                    if v.presentation { "presentation " } else { "" },
+                    if v.report.verified {
+                        "VERIFIED"
+                    } else {
+                        "NOT VERIFIED"
+                    }
+                );
+                print!("{}", v.report.to_text());
+                for (i, r) in v.credentials.iter().enumerate() {
+                    println!("  credential {}:", i + 1);
+                    for line in r.to_text().lines() {
+                        println!("    {line}");
+                    }
                 }
             }
             if json {

@@ -65,6 +65,8 @@ pub struct ServeArgs {
     /// Address to listen on. Plain HTTP is only allowed on a loopback address.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    #[command(flatten)]
+    pub verifier: crate::verifier::VerifierArgs,
     /// A TLS certificate chain (PEM): serve HTTPS (rustls). Needs --tls-key.
     #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -308,43 +310,66 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             service.issuer.id(),
             redact(&args.data.url())
         );
-        if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-            // One TLS stack: rustls with ring.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
-                .await
-                .with_context(|| {
-                    format!(
-                        "reading the TLS certificate {} and key {}",
-                        cert.display(),
-                        key.display()
-                    )
-                })?;
-            let handle = axum_server::Handle::new();
-            let stop = handle.clone();
-            tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                stop.graceful_shutdown(Some(Duration::from_secs(10)));
-            });
-            eprintln!("{shown} on https://{}", args.listen);
-            axum_server::bind_rustls(args.listen, tls)
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
-                .with_context(|| format!("serving HTTPS on {}", args.listen))
-        } else {
-            let listener = tokio::net::TcpListener::bind(args.listen)
-                .await
-                .with_context(|| format!("listening on {}", args.listen))?;
-            eprintln!("{shown} on http://{}", args.listen);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .context("serving")
-        }
+        let app = app.merge(crate::verifier::router(
+            &args.verifier,
+            &args.data.data,
+            &public_url,
+        )?);
+        listen_and_serve(
+            app,
+            args.listen,
+            args.tls_cert.as_deref().zip(args.tls_key.as_deref()),
+            &shown,
+        )
+        .await
     })
+}
+
+/// Serves `app` on `listen`: HTTPS with the certificate and key (rustls), else plain HTTP; until
+/// Ctrl-C. Client addresses reach the handlers (for rate limits).
+pub(crate) async fn listen_and_serve(
+    app: axum::Router,
+    listen: SocketAddr,
+    tls: Option<(&Path, &Path)>,
+    shown: &str,
+) -> Result<()> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    if let Some((cert, key)) = tls {
+        // One TLS stack: rustls with ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+            .await
+            .with_context(|| {
+                format!(
+                    "reading the TLS certificate {} and key {}",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
+        let handle = axum_server::Handle::new();
+        let stop = handle.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        eprintln!("{shown} on https://{listen}");
+        axum_server::bind_rustls(listen, tls)
+            .handle(handle)
+            .serve(app)
+            .await
+            .with_context(|| format!("serving HTTPS on {listen}"))
+    } else {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        eprintln!("{shown} on http://{listen}");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("serving")
+    }
 }
 
 /// `badgesafe purge`.

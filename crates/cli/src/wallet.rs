@@ -109,6 +109,33 @@ pub enum WalletCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Share chosen badges as a link: the presentation is encrypted here, the verifier's relay
+    /// keeps only the ciphertext until the expiry (at most 90 days), the key is in the link.
+    Share {
+        #[command(flatten)]
+        vault: VaultArg,
+        /// Badge ids or short ids, separated by commas.
+        #[arg(long, value_delimiter = ',', required = true)]
+        badges: Vec<String>,
+        /// Who it is for (the employer's domain).
+        #[arg(long)]
+        domain: String,
+        /// How long (30m, 12h, 7d, 2w; at most 90 days) or until when.
+        #[arg(long, default_value = "30d")]
+        expires: String,
+        /// The verifier whose relay keeps the share (https, or http on this machine).
+        #[arg(long, env = "BADGESAFE_VERIFIER")]
+        verifier: String,
+    },
+    /// Withdraw a share at once (its id, or its link).
+    Unshare {
+        #[command(flatten)]
+        vault: VaultArg,
+        /// The share's id or link.
+        share: String,
+    },
+    /// List the shares made from this vault.
+    Shares(VaultArg),
     /// Change the passphrase (the new one from a prompt or BADGESAFE_NEW_PASSPHRASE).
     Passphrase(VaultArg),
     /// Open the vault with the recovery code (prompt or BADGESAFE_RECOVERY_CODE) and set a new
@@ -544,6 +571,38 @@ pub fn run(command: WalletCommand) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        WalletCommand::Share {
+            vault,
+            badges,
+            domain,
+            expires,
+            verifier,
+        } => share(&vault, &badges, &domain, &expires, &verifier),
+        WalletCommand::Unshare { vault, share } => unshare(&vault, &share),
+        WalletCommand::Shares(v) => {
+            let p = passphrase()?;
+            let vault = Vault::open(&v.vault, Secret::Passphrase(&p))
+                .with_context(|| format!("opening {}", v.vault.display()))?;
+            if vault.contents.shares.is_empty() {
+                println!("No shares.");
+            }
+            let now = now_xsd();
+            for s in &vault.contents.shares {
+                let state = match &s.withdrawn {
+                    Some(at) => format!("withdrawn {at}"),
+                    None if s.expires <= now => format!("expired {}", s.expires),
+                    None => format!("until {}", s.expires),
+                };
+                println!(
+                    "{}  {} badge(s) for {} — {state}\n  {}",
+                    s.id,
+                    s.badges.len(),
+                    s.domain,
+                    s.link
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         WalletCommand::Passphrase(v) => {
             let (mut vault, _lock) = open(&v)?;
             let new = new_secret("BADGESAFE_NEW_PASSPHRASE", "New passphrase")?;
@@ -675,4 +734,141 @@ fn open_pages(
             .context("serving the wallet pages")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn relay_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+fn check_verifier_url(url: &str) -> Result<String> {
+    let base = url.trim_end_matches('/').to_owned();
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| base.starts_with(p));
+    if !base.starts_with("https://") && !loopback {
+        bail!("the verifier must be an https:// address (plain http only on this machine)");
+    }
+    Ok(base)
+}
+
+fn share(
+    vault: &VaultArg,
+    badges: &[String],
+    domain: &str,
+    expires: &str,
+    verifier: &str,
+) -> Result<ExitCode> {
+    let base = check_verifier_url(verifier)?;
+    let (mut v, _lock) = open(vault)?;
+    let now = chrono::Utc::now();
+    let until = badgesafe_wallet::present::expiry(expires, now)?;
+    if until > now + chrono::Duration::days(badgesafe_wallet::share::MAX_DAYS) {
+        bail!(
+            "a share lives at most {} days",
+            badgesafe_wallet::share::MAX_DAYS
+        );
+    }
+    let xsd =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let ids: Vec<&str> = badges.iter().map(String::as_str).collect();
+    let vp = badgesafe_wallet::present::present(
+        &v.contents,
+        &ids,
+        &badgesafe_wallet::present::Audience {
+            domain,
+            challenge: None,
+            created: &xsd(now),
+            expires: &xsd(until),
+        },
+    )?;
+    let (key, sealed) = badgesafe_wallet::share::seal(&serde_json::to_vec(&vp)?)?;
+    let resp = relay_agent()
+        .post(&format!("{base}/shares"))
+        .header("Content-Type", "application/json")
+        .send(serde_json::json!({"ciphertext": sealed, "expires": xsd(until)}).to_string())
+        .with_context(|| format!("sending the share to {base}"))?;
+    let status = resp.status().as_u16();
+    let answer: serde_json::Value = serde_json::from_str(&resp.into_body().read_to_string()?)
+        .with_context(|| format!("{base}/shares did not answer JSON (HTTP {status})"))?;
+    if status != 201 {
+        bail!(
+            "the relay refused the share: {} (HTTP {status})",
+            answer["error"].as_str().unwrap_or("?")
+        );
+    }
+    let (Some(id), Some(url), Some(token)) = (
+        answer["id"].as_str(),
+        answer["url"].as_str(),
+        answer["deleteToken"].as_str(),
+    ) else {
+        bail!("the relay's answer lacks id, url or deleteToken: {answer}");
+    };
+    let link = badgesafe_wallet::share::link(url, &key);
+    let chosen: Vec<String> = vp["verifiableCredential"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect();
+    v.contents.shares.push(badgesafe_wallet::share::Share {
+        id: id.to_owned(),
+        link: link.clone(),
+        delete_token: token.to_owned(),
+        domain: domain.to_owned(),
+        expires: xsd(until),
+        badges: chosen.clone(),
+        created: xsd(now),
+        withdrawn: None,
+    });
+    v.save()?;
+    println!(
+        "{} badge(s) shared for {domain} until {}:",
+        chosen.len(),
+        xsd(until)
+    );
+    println!();
+    println!("{link}");
+    println!();
+    print!("{}", badgesafe_wallet::share::qr_text(&link)?);
+    println!(
+        "Withdraw it at any time: badgesafe wallet unshare --vault {} {id}",
+        vault.vault.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unshare(vault: &VaultArg, which: &str) -> Result<ExitCode> {
+    let (mut v, _lock) = open(vault)?;
+    let which = which.trim();
+    let Some(i) = v
+        .contents
+        .shares
+        .iter()
+        .position(|s| s.id == which || s.link == which)
+    else {
+        bail!("no share {which} in this vault (badgesafe wallet shares lists them)");
+    };
+    let s = v.contents.shares[i].clone();
+    let (base, _) = s
+        .link
+        .split_once("/s/")
+        .ok_or_else(|| anyhow::anyhow!("the stored link {} has no /s/", s.link))?;
+    let resp = relay_agent()
+        .delete(&format!("{base}/shares/{}", s.id))
+        .header("Authorization", &format!("Bearer {}", s.delete_token))
+        .call()
+        .with_context(|| format!("asking {base} to delete the share"))?;
+    let status = resp.status().as_u16();
+    if status != 204 {
+        let text = resp.into_body().read_to_string().unwrap_or_default();
+        bail!("the relay did not withdraw the share (HTTP {status}): {text}");
+    }
+    v.contents.shares[i].withdrawn = Some(now_xsd());
+    v.save()?;
+    println!("Withdrawn: the link for {} no longer opens.", s.domain);
+    Ok(ExitCode::SUCCESS)
 }

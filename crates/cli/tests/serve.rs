@@ -2146,3 +2146,200 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
         assert_eq!(violations, &json!([]), "axe-core on {page}");
     }
 }
+
+#[test]
+fn an_employer_opens_a_share_link_and_sees_two_verified_badges_until_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _admin, eml) = five_badges_for_bram(dir.path());
+    let vault = dir.path().join("bram.vault");
+    let wallet = |args: &[&str]| {
+        let mut all = vec!["wallet", args[0], "--vault", vault.to_str().unwrap()];
+        all.extend_from_slice(&args[1..]);
+        let o = bin()
+            .args(&all)
+            .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    wallet(&["init"]);
+    wallet(&["import", eml.to_str().unwrap()]);
+    let list: Value = serde_json::from_str(&wallet(&["list", "--json"])).unwrap();
+    let named = |n: &str| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["name"] == n)
+            .map(|b| b["shortId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (first_aid, swim) = (named("Eerste hulp"), named("Zwemdiploma A"));
+    assert_eq!((first_aid.len(), swim.len()), (3, 2), "{list}");
+    let link_of = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("http://"))
+            .unwrap_or_else(|| panic!("{out}"))
+            .to_owned()
+    };
+    let two = link_of(&wallet(&[
+        "share",
+        "--badges",
+        &format!("{},{}", first_aid[0], swim[0]),
+        "--domain",
+        "werkgever.example",
+        "--expires",
+        "7d",
+        "--verifier",
+        &s.url,
+    ]));
+    let short = link_of(&wallet(&[
+        "share",
+        "--badges",
+        &first_aid[1],
+        "--domain",
+        "werkgever.example",
+        "--expires",
+        "3s",
+        "--verifier",
+        &s.url,
+    ]));
+    let made = Instant::now();
+    assert!(wallet(&["shares"]).contains("2 badge(s) for werkgever.example"));
+    // The relay holds ciphertext only: nothing readable of the badges.
+    let share_id = two
+        .split("/s/")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_owned();
+    let stored =
+        std::fs::read_to_string(dir.path().join(format!("data/shares/{share_id}.json"))).unwrap();
+    assert!(
+        !stored.contains("Eerste hulp") && !stored.contains("credentialSubject"),
+        "{stored}"
+    );
+    // A tampered badge file: the name changed inside its image.
+    let png = dir.path().join("echt.png");
+    wallet(&["export", &first_aid[2], "-o", png.to_str().unwrap()]);
+    let baked = std::fs::read(&png).unwrap();
+    let inside = badgesafe_bake::unbake(&baked).unwrap().unwrap();
+    let changed = inside
+        .payload
+        .as_str()
+        .replace("Eerste hulp", "Hartchirurgie");
+    assert_ne!(
+        changed,
+        inside.payload.as_str(),
+        "the badge names its achievement"
+    );
+    let tampered = dir.path().join("vals.png");
+    std::fs::write(&tampered, badgesafe_bake::bake(&baked, &changed).unwrap()).unwrap();
+
+    let flow = |args: &[&str]| {
+        let out = Command::new("node")
+            .arg(badgesafe_testkit::repo().join("interop/verifier-flow.mjs"))
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: Value = serde_json::from_str(text.trim())
+            .unwrap_or_else(|e| panic!("{e}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(v.get("error").is_none(), "{}\n{}", v["error"], v["at"]);
+        v
+    };
+    let v = flow(&["open", &s.url, &two]);
+    assert!(
+        v["page"]
+            .as_str()
+            .unwrap()
+            .contains("Geopend en gecontroleerd"),
+        "{}",
+        v["page"]
+    );
+    let cards = v["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 2, "{}", v["page"]);
+    for c in cards {
+        let c = c.as_str().unwrap();
+        assert!(
+            c.contains("Echt en in orde")
+                && c.contains("Niet ingetrokken")
+                && c.contains("Uitgegeven door"),
+            "{c}"
+        );
+    }
+    assert_eq!(v["images"], 2);
+    assert!(
+        v["requests"].as_array().unwrap().iter().all(|r| {
+            let r = r.as_str().unwrap();
+            r.starts_with(&s.url) || r.starts_with("data:image/")
+        }),
+        "nothing from elsewhere: {}",
+        v["requests"]
+    );
+    assert!(
+        v["wrongKey"]
+            .as_str()
+            .unwrap()
+            .contains("sleutel in deze link past niet"),
+        "{}",
+        v["wrongKey"]
+    );
+    assert!(
+        v["noKey"].as_str().unwrap().contains("mist zijn sleutel"),
+        "{}",
+        v["noKey"]
+    );
+    assert_eq!(v["axeShare"], json!([]), "axe-core on the share page");
+
+    // The student withdraws the first link; the second one runs out.
+    assert!(wallet(&["unshare", &share_id]).contains("Withdrawn"));
+    assert!(wallet(&["shares"]).contains("withdrawn"));
+    let stored =
+        std::fs::read_to_string(dir.path().join(format!("data/shares/{share_id}.json"))).unwrap();
+    assert!(
+        !stored.contains("ciphertext"),
+        "withdrawn means deleted: {stored}"
+    );
+    while made.elapsed() < Duration::from_secs(4) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let v = flow(&["after", &s.url, &two, &short, tampered.to_str().unwrap()]);
+    assert!(
+        v["withdrawn"]
+            .as_str()
+            .unwrap()
+            .contains("niet meer gedeeld"),
+        "{}",
+        v["withdrawn"]
+    );
+    assert!(
+        v["expired"].as_str().unwrap().contains("verlopen"),
+        "{}",
+        v["expired"]
+    );
+    let t = v["tampered"].as_str().unwrap();
+    assert!(
+        t.contains("Niet in orde") && t.contains("Handtekening klopt niet"),
+        "{t}"
+    );
+    assert!(v["verdict"]["cls"].as_str().unwrap().contains("error"));
+    assert!(
+        v["firstLoadBytes"].as_u64().unwrap() < 200 * 1024,
+        "{}",
+        v["firstLoadBytes"]
+    );
+    assert!(v["csp"].as_str().unwrap().contains("default-src 'none'"));
+    let axe = v["axe"].as_object().unwrap();
+    assert_eq!(axe.len(), 4);
+    for (page, violations) in axe {
+        assert_eq!(violations, &json!([]), "axe-core on {page}");
+    }
+}

@@ -14,6 +14,7 @@ mod ob2;
 pub mod presentation;
 mod report;
 mod status;
+pub mod trust;
 
 pub use report::{Check, Outcome, Report};
 
@@ -225,6 +226,109 @@ fn is_ob2(doc: &Value) -> bool {
         Some(Value::Array(items)) => items.iter().any(ctx_is_ob2),
         Some(v) => ctx_is_ob2(v),
         None => false,
+    }
+}
+
+/// The credential in a file's bytes, as JSON: a JSON document, a baked image's JSON or JWT
+/// payload (the `vc` claim when there is one), or a compact JWS's. `None` when there is none to
+/// read (or it is only an address).
+pub fn document(bytes: &[u8]) -> Option<Value> {
+    let text = match badgesafe_bake::sniff(bytes) {
+        Some(_) => match badgesafe_bake::unbake(bytes).ok()??.payload {
+            badgesafe_bake::Payload::Url(_) => return None,
+            p => p.as_str().to_owned(),
+        },
+        None => std::str::from_utf8(bytes).ok()?.to_owned(),
+    };
+    let text = text.trim().trim_start_matches('\u{feff}');
+    if badgesafe_proof::jws::looks_like_compact(text) {
+        let jws = badgesafe_proof::jws::decode(text).ok()?;
+        return Some(match jws.payload.get("vc") {
+            Some(vc) if vc.is_object() => vc.clone(),
+            _ => jws.payload,
+        });
+    }
+    if text.len() > MAX_JSON_BYTES {
+        return None;
+    }
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .filter(Value::is_object)
+}
+
+/// What [`verify_input`] found: one report, and for a presentation each credential's report
+/// with the credential itself.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verification {
+    /// The input's report (for a presentation, the holder's checks and one `credential.N` per
+    /// credential).
+    #[serde(flatten)]
+    pub report: Report,
+    /// For a presentation: each credential's own report.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<Report>,
+    /// The credentials read from the input, in order (for showing them).
+    #[serde(skip)]
+    pub documents: Vec<Value>,
+    /// Whether the input was a presentation.
+    #[serde(skip)]
+    pub presentation: bool,
+}
+
+/// Verifies any input the same way for the CLI, the API and the pages: a presentation (JSON
+/// whose type includes `VerifiablePresentation`) with `expect`, else one credential file. With
+/// a trust list each credential also gets `issuer.trusted` (see [`trust::check`]).
+pub fn verify_input(
+    bytes: &[u8],
+    opts: &Options<'_>,
+    expect: &presentation::Expect<'_>,
+    trust: Option<(&trust::TrustList, bool)>,
+) -> Verification {
+    if let Some(vp) = presentation::parse(bytes) {
+        let (mut report, inner) = presentation::verify_presentation(&vp, opts, expect);
+        let documents: Vec<Value> = match vp.get("verifiableCredential") {
+            Some(Value::Array(items)) => items.clone(),
+            Some(v) => vec![v.clone()],
+            None => Vec::new(),
+        };
+        let credentials: Vec<Report> = match trust {
+            Some((list, require)) => inner
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let was = r.verified;
+                    let r = trust::check(r, documents.get(i), list, require);
+                    let id = format!("credential.{}", i + 1);
+                    if was
+                        && !r.verified
+                        && let Some(c) = report.checks.iter_mut().find(|c| c.check == id)
+                    {
+                        c.outcome = Outcome::Failed;
+                        c.detail = format!("{}; its issuer is not on your trust list", c.detail);
+                    }
+                    r
+                })
+                .collect(),
+            None => inner,
+        };
+        return Verification {
+            report: report.finish(),
+            credentials,
+            documents,
+            presentation: true,
+        };
+    }
+    let report = verify_bytes(bytes, opts);
+    let doc = document(bytes);
+    let report = match trust {
+        Some((list, require)) => trust::check(report, doc.as_ref(), list, require),
+        None => report,
+    };
+    Verification {
+        report,
+        credentials: Vec::new(),
+        documents: doc.into_iter().collect(),
+        presentation: false,
     }
 }
 

@@ -163,9 +163,9 @@ pub struct Contents {
     pub other_holders: Vec<Holder>,
     /// The badges, in the order they were added.
     pub badges: Vec<Badge>,
-    /// Shares (issue 6); kept as they are.
+    /// Share links the student made, with their deletion tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shares: Vec<Value>,
+    pub shares: Vec<crate::share::Share>,
 }
 
 impl Contents {

@@ -5,6 +5,7 @@ pub mod contents;
 pub mod import;
 pub mod present;
 pub mod recovery;
+pub mod share;
 pub mod vault;
 
 pub use contents::{Badge, Contents, Holder, Kind};

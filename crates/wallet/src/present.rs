@@ -87,7 +87,7 @@ pub fn present(contents: &Contents, ids: &[&str], audience: &Audience<'_>) -> Re
     Ok(signed)
 }
 
-/// Reads an expiry: a duration from `now` (`30m`, `12h`, `7d`, `2w`) or a date-time.
+/// Reads an expiry: a duration from `now` (`90s`, `30m`, `12h`, `7d`, `2w`) or a date-time.
 pub fn expiry(
     text: &str,
     now: chrono::DateTime<chrono::Utc>,
@@ -104,10 +104,11 @@ pub fn expiry(
     let (n, unit) = t.split_at(split);
     let n: i64 = n.parse().map_err(|_| {
         Error::Present(format!(
-            "{t:?} is not an expiry: use a number and m, h, d or w (such as 7d), or a date-time"
+            "{t:?} is not an expiry: use a number and s, m, h, d or w (such as 7d), or a date-time"
         ))
     })?;
     let d = match unit {
+        "s" => chrono::Duration::try_seconds(n),
         "m" => chrono::Duration::try_minutes(n),
         "h" => chrono::Duration::try_hours(n),
         "d" => chrono::Duration::try_days(n),
@@ -117,7 +118,7 @@ pub fn expiry(
     .filter(|d| *d > chrono::Duration::zero() && *d <= chrono::Duration::days(3660))
     .ok_or_else(|| {
         Error::Present(format!(
-            "{t:?} is not an expiry: use a number and m, h, d or w (such as 7d, at most 10 years), or a date-time"
+            "{t:?} is not an expiry: use a number and s, m, h, d or w (such as 7d, at most 10 years), or a date-time"
         ))
     })?;
     Ok(now + d)
