@@ -28,6 +28,10 @@ pub struct VerifierArgs {
     /// Also fetch plain http:// addresses of other hosts while verifying.
     #[arg(long)]
     pub verify_allow_http: bool,
+    /// Also fetch from loopback and private network addresses while verifying (off: only the
+    /// public internet, against server-side request forgery).
+    #[arg(long)]
+    pub verify_allow_private: bool,
     /// JSON-RPC endpoints to check Ethereum anchors on (repeat for several chains).
     #[arg(long, value_name = "URL")]
     pub verify_rpc: Vec<String>,
@@ -45,14 +49,17 @@ pub fn router(args: &VerifierArgs, data: &Path, public_url: &str) -> Result<axum
     let fetcher: badgesafe_verifier_web::SharedFetcher = if args.verify_offline {
         None
     } else {
-        Some(Box::new(badgesafe_fetch::HttpFetcher::new(
-            Duration::from_secs(10),
-            if args.verify_allow_http {
-                badgesafe_fetch::PlainHttp::Anywhere
-            } else {
-                badgesafe_fetch::PlainHttp::LoopbackOnly
-            },
-        )))
+        Some(Box::new(
+            badgesafe_fetch::HttpFetcher::new(
+                Duration::from_secs(10),
+                if args.verify_allow_http {
+                    badgesafe_fetch::PlainHttp::Anywhere
+                } else {
+                    badgesafe_fetch::PlainHttp::LoopbackOnly
+                },
+            )
+            .public_only(!args.verify_allow_private),
+        ))
     };
     let rpc = args
         .verify_rpc

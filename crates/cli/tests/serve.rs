@@ -1814,7 +1814,7 @@ fn repeated_wrong_passwords_lock_the_staff_login_for_a_while() {
 fn five_badges_for_bram(dir: &Path) -> (Serve, String, PathBuf) {
     let data = dir.join("data");
     let admin = token(&data, None, "admin");
-    let s = Serve::start(&data, &[]);
+    let s = Serve::start(&data, &["--verify-allow-private"]);
     catalogue(&s, &admin);
     let rows: Vec<Value> = [
         ("EHBO", "2026-06-01"),

@@ -348,3 +348,70 @@ fn require_trusted_decides_and_rate_limits_answer_429() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs a name and at least one id"));
 }
+
+#[test]
+fn the_verifier_fetches_only_from_public_addresses_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A badge signed by a did:web issuer whose document would be on this machine.
+    let issuer = dir.path().join("issuer");
+    let run = |args: &[&str]| {
+        let o = bin().args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&[
+        "issuer",
+        "init",
+        "--dir",
+        issuer.to_str().unwrap(),
+        "--name",
+        "Binnen",
+        "--url",
+        "https://binnen.example",
+        "--did-web",
+        "127.0.0.1%3A9",
+    ]);
+    let mut unsigned: Value = serde_json::from_slice(
+        &std::fs::read(shared(
+            "samples/1edtech-spec-examples/basicOpenBadgeCredential.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    unsigned["issuer"] =
+        json!({"id": "did:web:127.0.0.1%3A9", "type": ["Profile"], "name": "Binnen"});
+    let unsigned_file = dir.path().join("unsigned.json");
+    std::fs::write(&unsigned_file, unsigned.to_string()).unwrap();
+    let signed = dir.path().join("signed.json");
+    run(&[
+        "sign",
+        "--issuer",
+        issuer.to_str().unwrap(),
+        unsigned_file.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    let inside = std::fs::read_to_string(&signed).unwrap();
+    let v = start(&dir.path().join("a"), &["--verify-rate", "0"]);
+    let (_, r) = post(&format!("{}/verify", v.url), inside.as_bytes());
+    assert_eq!(r["verified"], false);
+    assert!(
+        r["checks"]
+            .to_string()
+            .contains("not a public address (127.0.0.1)"),
+        "{r}"
+    );
+    // The operator may allow it: then the fetch is tried (and here nothing listens on port 9).
+    let v = start(
+        &dir.path().join("b"),
+        &["--verify-rate", "0", "--verify-allow-private"],
+    );
+    let (_, r) = post(&format!("{}/verify", v.url), inside.as_bytes());
+    assert!(
+        !r["checks"].to_string().contains("not a public address"),
+        "{r}"
+    );
+}

@@ -21,6 +21,7 @@ pub struct HttpFetcher {
     agent: ureq::Agent,
     max_bytes: u64,
     allow_plain_http: bool,
+    public_only: bool,
 }
 
 /// Who may be reached over plain HTTP.
@@ -52,7 +53,54 @@ impl HttpFetcher {
             agent,
             max_bytes: badgesafe_verify::MAX_FETCH_BYTES as u64,
             allow_plain_http: plain_http == PlainHttp::Anywhere,
+            public_only: false,
         }
+    }
+
+    /// Only public addresses: a host that is, or resolves to, a loopback, private, link-local,
+    /// shared (CGNAT), unique-local, multicast or unspecified address is refused (against
+    /// server-side request forgery in a public verifier). Redirects are checked the same way.
+    pub fn public_only(mut self, yes: bool) -> Self {
+        self.public_only = yes;
+        self
+    }
+
+    fn check_address(&self, url: &str) -> Result<(), String> {
+        use std::net::ToSocketAddrs as _;
+        if !self.public_only {
+            return Ok(());
+        }
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let authority = authority.rsplit('@').next().unwrap_or(authority);
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => {
+                let (h, after) = v6.split_once(']').unwrap_or((v6, ""));
+                (
+                    h.to_owned(),
+                    after.strip_prefix(':').and_then(|p| p.parse().ok()),
+                )
+            }
+            None => match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p.parse().ok()),
+                None => (authority.to_owned(), None),
+            },
+        };
+        let port = port.unwrap_or(if scheme == "http" { 80 } else { 443 });
+        let addrs: Vec<std::net::SocketAddr> = (host.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(format!("{host} resolves to no address"));
+        }
+        if let Some(a) = addrs.iter().find(|a| !is_public(a.ip())) {
+            return Err(format!(
+                "{host} is not a public address ({}); this verifier only fetches from the public internet",
+                a.ip()
+            ));
+        }
+        Ok(())
     }
 
     fn check_url(&self, url: &str) -> Result<(), String> {
@@ -83,6 +131,38 @@ impl HttpFetcher {
     }
 }
 
+/// Whether an address is on the public internet.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || o[0] >= 240)
+        }
+        std::net::IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(std::net::IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
+        }
+    }
+}
+
 fn resolve_location(base: &str, location: &str) -> String {
     if location.starts_with("https://") || location.starts_with("http://") {
         return location.to_owned();
@@ -107,6 +187,7 @@ impl badgesafe_verify::Fetcher for HttpFetcher {
         let mut current = url.split('#').next().unwrap_or(url).to_owned();
         for _ in 0..=MAX_REDIRECTS {
             self.check_url(&current)?;
+            self.check_address(&current)?;
             let mut resp = self
                 .agent
                 .get(&current)

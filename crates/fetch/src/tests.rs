@@ -150,3 +150,47 @@ fn did_web_issuer_verifies_end_to_end_over_http() {
         report.to_text()
     );
 }
+
+#[test]
+fn a_public_only_fetcher_refuses_every_non_public_address() {
+    let web = Server::start();
+    web.respond("/ok", 200, &[], b"{}");
+    let open = fetcher();
+    assert!(open.get(&web.url("/ok"), "*/*").is_ok());
+    let public = fetcher().public_only(true);
+    let e = public.get(&web.url("/ok"), "*/*").unwrap_err();
+    assert!(e.contains("not a public address (127.0.0.1)"), "{e}");
+    for url in [
+        "https://10.1.2.3/x",
+        "https://192.168.0.1/x",
+        "https://172.16.5.5/x",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/x",
+        "https://[::1]/x",
+        "https://[fd00::1]/x",
+        "https://[fe80::1]/x",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://0.0.0.0/x",
+        "https://localhost/x",
+        "https://user@127.0.0.1:8443/x",
+    ] {
+        let e = public.get(url, "*/*").unwrap_err();
+        assert!(e.contains("not a public address"), "{url}: {e}");
+    }
+    for ip in ["8.8.8.8", "2606:4700::1111", "151.101.1.1"] {
+        assert!(is_public(ip.parse().unwrap()), "{ip}");
+    }
+    // A redirect to a private address is refused too.
+    web.respond(
+        "/to-inside",
+        302,
+        &[("Location", "https://10.0.0.1/secret")],
+        b"",
+    );
+    // (The first hop is loopback, which only the open fetcher reaches; it must refuse the hop.)
+    let e = open
+        .public_only(true)
+        .get(&web.url("/to-inside"), "*/*")
+        .unwrap_err();
+    assert!(e.contains("not a public address"), "{e}");
+}
