@@ -570,3 +570,122 @@ pub(crate) fn wallet(count: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// `badgesafe bench --verifier N`: N `POST /verify` requests of an `eddsa-rdfc-2022` badge from
+/// `clients` concurrent clients (threads with keep-alive connections) against the verifier
+/// served on 127.0.0.1 in this process (offline: a did:key issuer needs no look-up).
+pub(crate) fn verifier(count: usize, clients: usize) -> Result<()> {
+    use std::sync::Arc;
+    if count == 0 || clients == 0 {
+        bail!("--verifier and --clients must be at least 1");
+    }
+    let now = chrono::Utc::now();
+    let signer = Ed25519Signer::generate().context("generating a key")?;
+    let id = badgesafe_did::did_key(&signer.public());
+    let issuer = Issuer {
+        profile: json!({"id": id, "type": ["Profile"], "name": "Bench School", "url": "https://school.example"}),
+        verification_method: badgesafe_did::did_key_method(&signer.public()),
+        signer,
+        rsa: None,
+        rsa_kid: None,
+    };
+    let unsigned = badgesafe_issue::sample_credential(
+        "student@example.org",
+        "0123456789abcdef0123456789abcdef",
+        None,
+    );
+    let badge = Arc::new(
+        issuer
+            .sign(&unsigned, Format::Rdfc, now)?
+            .to_text()?
+            .into_bytes(),
+    );
+    let dir = tempfile::tempdir().context("a temporary folder")?;
+    let relay =
+        badgesafe_verifier_web::relay::Relay::new(dir.path().join("shares"), "http://127.0.0.1")
+            .map_err(anyhow::Error::msg)?;
+    let v = Arc::new(badgesafe_verifier_web::Verifier::new(
+        badgesafe_verify::trust::TrustList::default(),
+        false,
+        None,
+        Vec::new(),
+        relay,
+        0,
+    ));
+    let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    rt.spawn(async move {
+        let app = badgesafe_verifier_web::router(v)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, app).await;
+    });
+    let url = format!("http://{addr}/verify");
+    // One request first: it must verify (and the contexts get processed).
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let first: serde_json::Value = serde_json::from_str(
+        &agent
+            .post(&url)
+            .send(&badge[..])?
+            .into_body()
+            .read_to_string()?,
+    )?;
+    if first["verified"] != true {
+        bail!("the bench badge did not verify: {first}");
+    }
+    println!(
+        "badgesafe bench --verifier: {count} POST /verify of a {} byte eddsa-rdfc-2022 badge, {clients} clients, server on 127.0.0.1 in this process",
+        badge.len()
+    );
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..clients)
+        .map(|_| {
+            let (next, badge, url) = (next.clone(), badge.clone(), url.clone());
+            std::thread::spawn(move || -> Result<Vec<Duration>> {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let mut times = Vec::new();
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
+                    let t = Instant::now();
+                    let r = agent.post(&url).send(&badge[..])?;
+                    let ok = r.status().as_u16() == 200;
+                    let body = r.into_body().read_to_string()?;
+                    if !ok || !body.starts_with("{\"verified\":true") {
+                        bail!("a verification failed: {body}");
+                    }
+                    times.push(t.elapsed());
+                }
+                Ok(times)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a client thread panicked"))??,
+        );
+    }
+    let elapsed = start.elapsed();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = all.len() as f64 / elapsed.as_secs_f64();
+    let t = Times(all);
+    println!(
+        "{} verifications in {:.2} s: {rate:.0} per second; latency p50 {:.1} ms, p99 {:.1} ms",
+        t.0.len(),
+        elapsed.as_secs_f64(),
+        t.quantile(0.5) / 1e3,
+        t.quantile(0.99) / 1e3
+    );
+    match peak_rss() {
+        Some(peak) => println!("peak memory (VmHWM): {peak}"),
+        None => println!("peak memory: not available on this system"),
+    }
+    Ok(())
+}

@@ -199,6 +199,13 @@ enum Command {
         /// of five and a save, and report the size per badge.
         #[arg(long, value_name = "N", conflicts_with_all = ["batch", "service"])]
         wallet: Option<usize>,
+        /// Instead: N POST /verify requests against the verifier served in this process, from
+        /// --clients concurrent clients; prints verifications per second.
+        #[arg(long, value_name = "N", conflicts_with_all = ["batch", "service", "wallet"])]
+        verifier: Option<usize>,
+        /// Concurrent clients for --verifier.
+        #[arg(long, default_value_t = 32, requires = "verifier")]
+        clients: usize,
         /// With --batch: anchor on this Ethereum JSON-RPC endpoint (key in $BADGESAFE_ETH_KEY)
         /// instead of the local log.
         #[arg(long, value_name = "URL", requires = "batch")]
@@ -327,6 +334,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Demo { dir, email } => demo(&dir, &email),
+        Command::Bench {
+            verifier: Some(n),
+            clients,
+            ..
+        } => {
+            bench::verifier(n, clients)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             wallet: Some(n), ..
         } => {
