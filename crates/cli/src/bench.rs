@@ -579,28 +579,31 @@ pub(crate) fn verifier(count: usize, clients: usize) -> Result<()> {
     if count == 0 || clients == 0 {
         bail!("--verifier and --clients must be at least 1");
     }
-    let now = chrono::Utc::now();
-    let signer = Ed25519Signer::generate().context("generating a key")?;
-    let id = badgesafe_did::did_key(&signer.public());
-    let issuer = Issuer {
-        profile: json!({"id": id, "type": ["Profile"], "name": "Bench School", "url": "https://school.example"}),
-        verification_method: badgesafe_did::did_key_method(&signer.public()),
-        signer,
-        rsa: None,
-        rsa_kid: None,
-    };
+    use crate::{anchor, files};
+    // A badge as badgesafe issues it: signed, then anchored (the issuer's local log).
+    let dir = tempfile::tempdir().context("a temporary folder")?;
+    let school = dir.path().join("school");
+    let issuer = files::init_issuer(&files::NewIssuer {
+        dir: &school,
+        name: "Bench School",
+        url: "https://school.example",
+        did_web: None,
+        profile_url: None,
+    })?;
     let unsigned = badgesafe_issue::sample_credential(
         "student@example.org",
         "0123456789abcdef0123456789abcdef",
         None,
     );
-    let badge = Arc::new(
+    let file = dir.path().join("badge.json");
+    std::fs::write(
+        &file,
         issuer
-            .sign(&unsigned, Format::Rdfc, now)?
-            .to_text()?
-            .into_bytes(),
-    );
-    let dir = tempfile::tempdir().context("a temporary folder")?;
+            .sign(&unsigned, Format::Rdfc, chrono::Utc::now())?
+            .to_text()?,
+    )?;
+    anchor::run(&anchor::Args::local(school.clone(), vec![file.clone()]))?;
+    let badge = Arc::new(std::fs::read(&file)?);
     let relay =
         badgesafe_verifier_web::relay::Relay::new(dir.path().join("shares"), "http://127.0.0.1")
             .map_err(anyhow::Error::msg)?;
@@ -637,7 +640,7 @@ pub(crate) fn verifier(count: usize, clients: usize) -> Result<()> {
         bail!("the bench badge did not verify: {first}");
     }
     println!(
-        "badgesafe bench --verifier: {count} POST /verify of a {} byte eddsa-rdfc-2022 badge, {clients} clients, server on 127.0.0.1 in this process",
+        "badgesafe bench --verifier: {count} POST /verify of a {} byte badge (eddsa-rdfc-2022 + MerkleProof2019 on the local log), {clients} clients, server on 127.0.0.1 in this process",
         badge.len()
     );
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
