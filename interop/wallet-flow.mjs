@@ -75,6 +75,28 @@ try {
   const link = await page.$eval('a[download]', (a) => a.href);
   out.presentation = await (await fetch(link)).json();
 
+  // A share link instead of a file: the same choices, the other button. The link page is the
+  // printable portfolio with a QR code; printed, it is one page.
+  clicks = 0;
+  await page.goto(url, { waitUntil: 'load' });
+  await click('.actions a[href$="/share"]');
+  const again = await page.$$('input[name=badge]');
+  await again[1].click();
+  await again[2].click();
+  await page.type('#domain', 'werkgever.example');
+  await click('button[value=link]');
+  out.clicks.shareLink = clicks;
+  out.linkPage = await text(page);
+  out.link = await page.$eval('code.link', (c) => c.textContent);
+  out.qr = await page.$$eval('.qr svg', (s) => s.length);
+  out.relayBefore = (await fetch(out.link.replace('/s/', '/shares/').replace(/#.*/, ''))).status;
+  const pdf = await page.pdf({ format: 'A4' });
+  out.pdfPages = (Buffer.from(pdf).toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  out.linkUrl = page.url();
+  await click('form[action*="/unshare/"] button');
+  out.afterUnshare = await text(page);
+  out.relayAfter = (await fetch(out.link.replace('/s/', '/shares/').replace(/#.*/, ''))).status;
+
   // Check everything again (revocation, expiry): one button on the home page.
   await page.goto(url, { waitUntil: 'load' });
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/check"] button')]);
@@ -87,7 +109,7 @@ try {
   out.axe = {};
   for (const lang of ['nl', 'en']) {
     await audit.goto(`${url}lang/${lang}`, { waitUntil: 'load' });
-    for (const path of ['', 'import', 'share', 'shared/1']) {
+    for (const path of ['', 'import', 'share', 'shared/1', out.linkUrl.slice(url.length)]) {
       await audit.goto(`${url}${path}`, { waitUntil: 'load' });
       await audit.addScriptTag({ content: axeSource });
       out.axe[`${lang} /${path}`] = await audit.evaluate(async () => {

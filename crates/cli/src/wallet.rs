@@ -172,6 +172,9 @@ pub enum WalletCommand {
         /// Print the address but do not start a browser.
         #[arg(long)]
         no_browser: bool,
+        /// The verifier whose relay keeps share links made in the pages.
+        #[arg(long, env = "BADGESAFE_VERIFIER")]
+        verifier: Option<String>,
     },
     /// Join another vault (such as the phone's) into this one, by credential id. The other
     /// vault's passphrase comes from a prompt or BADGESAFE_OTHER_PASSPHRASE.
@@ -661,7 +664,8 @@ pub fn run(command: WalletCommand) -> Result<ExitCode> {
             net,
             listen,
             no_browser,
-        } => open_pages(&vault, &net, listen, no_browser),
+            verifier,
+        } => open_pages(&vault, &net, listen, no_browser, verifier),
         WalletCommand::Merge { vault, from } => {
             let (mut mine, _lock) = open(&vault)?;
             let p = secret(
@@ -687,6 +691,7 @@ fn open_pages(
     net: &NetArgs,
     listen: std::net::SocketAddr,
     no_browser: bool,
+    verifier: Option<String>,
 ) -> Result<ExitCode> {
     if !listen.ip().is_loopback() {
         bail!(
@@ -709,8 +714,13 @@ fn open_pages(
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
         let app = std::sync::Arc::new(
-            badgesafe_wallet_web::WalletApp::new(vault.vault.clone(), addr.to_string(), fetcher)
-                .map_err(anyhow::Error::msg)?,
+            badgesafe_wallet_web::WalletApp::new(
+                vault.vault.clone(),
+                addr.to_string(),
+                fetcher,
+                verifier,
+            )
+            .map_err(anyhow::Error::msg)?,
         );
         let url = app.url();
         println!("Your wallet is open at {url}");
@@ -736,25 +746,6 @@ fn open_pages(
     })
 }
 
-fn relay_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-fn check_verifier_url(url: &str) -> Result<String> {
-    let base = url.trim_end_matches('/').to_owned();
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| base.starts_with(p));
-    if !base.starts_with("https://") && !loopback {
-        bail!("the verifier must be an https:// address (plain http only on this machine)");
-    }
-    Ok(base)
-}
-
 fn share(
     vault: &VaultArg,
     badges: &[String],
@@ -762,112 +753,35 @@ fn share(
     expires: &str,
     verifier: &str,
 ) -> Result<ExitCode> {
-    let base = check_verifier_url(verifier)?;
+    badgesafe_wallet_web::relay_client::check_verifier_url(verifier).map_err(anyhow::Error::msg)?;
     let (mut v, _lock) = open(vault)?;
-    let now = chrono::Utc::now();
-    let until = badgesafe_wallet::present::expiry(expires, now)?;
-    if until > now + chrono::Duration::days(badgesafe_wallet::share::MAX_DAYS) {
-        bail!(
-            "a share lives at most {} days",
-            badgesafe_wallet::share::MAX_DAYS
-        );
-    }
-    let xsd =
-        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let until = badgesafe_wallet::present::expiry(expires, chrono::Utc::now())?;
     let ids: Vec<&str> = badges.iter().map(String::as_str).collect();
-    let vp = badgesafe_wallet::present::present(
-        &v.contents,
-        &ids,
-        &badgesafe_wallet::present::Audience {
-            domain,
-            challenge: None,
-            created: &xsd(now),
-            expires: &xsd(until),
-        },
-    )?;
-    let (key, sealed) = badgesafe_wallet::share::seal(&serde_json::to_vec(&vp)?)?;
-    let resp = relay_agent()
-        .post(&format!("{base}/shares"))
-        .header("Content-Type", "application/json")
-        .send(serde_json::json!({"ciphertext": sealed, "expires": xsd(until)}).to_string())
-        .with_context(|| format!("sending the share to {base}"))?;
-    let status = resp.status().as_u16();
-    let answer: serde_json::Value = serde_json::from_str(&resp.into_body().read_to_string()?)
-        .with_context(|| format!("{base}/shares did not answer JSON (HTTP {status})"))?;
-    if status != 201 {
-        bail!(
-            "the relay refused the share: {} (HTTP {status})",
-            answer["error"].as_str().unwrap_or("?")
-        );
-    }
-    let (Some(id), Some(url), Some(token)) = (
-        answer["id"].as_str(),
-        answer["url"].as_str(),
-        answer["deleteToken"].as_str(),
-    ) else {
-        bail!("the relay's answer lacks id, url or deleteToken: {answer}");
-    };
-    let link = badgesafe_wallet::share::link(url, &key);
-    let chosen: Vec<String> = vp["verifiableCredential"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["id"].as_str().map(str::to_owned))
-        .collect();
-    v.contents.shares.push(badgesafe_wallet::share::Share {
-        id: id.to_owned(),
-        link: link.clone(),
-        delete_token: token.to_owned(),
-        domain: domain.to_owned(),
-        expires: xsd(until),
-        badges: chosen.clone(),
-        created: xsd(now),
-        withdrawn: None,
-    });
+    let s =
+        badgesafe_wallet_web::relay_client::share(&mut v.contents, &ids, domain, until, verifier)
+            .map_err(anyhow::Error::msg)?;
     v.save()?;
     println!(
         "{} badge(s) shared for {domain} until {}:",
-        chosen.len(),
-        xsd(until)
+        s.badges.len(),
+        s.expires
     );
     println!();
-    println!("{link}");
+    println!("{}", s.link);
     println!();
-    print!("{}", badgesafe_wallet::share::qr_text(&link)?);
+    print!("{}", badgesafe_wallet::share::qr_text(&s.link)?);
     println!(
-        "Withdraw it at any time: badgesafe wallet unshare --vault {} {id}",
-        vault.vault.display()
+        "Withdraw it at any time: badgesafe wallet unshare --vault {} {}",
+        vault.vault.display(),
+        s.id
     );
     Ok(ExitCode::SUCCESS)
 }
 
 fn unshare(vault: &VaultArg, which: &str) -> Result<ExitCode> {
     let (mut v, _lock) = open(vault)?;
-    let which = which.trim();
-    let Some(i) = v
-        .contents
-        .shares
-        .iter()
-        .position(|s| s.id == which || s.link == which)
-    else {
-        bail!("no share {which} in this vault (badgesafe wallet shares lists them)");
-    };
-    let s = v.contents.shares[i].clone();
-    let (base, _) = s
-        .link
-        .split_once("/s/")
-        .ok_or_else(|| anyhow::anyhow!("the stored link {} has no /s/", s.link))?;
-    let resp = relay_agent()
-        .delete(&format!("{base}/shares/{}", s.id))
-        .header("Authorization", &format!("Bearer {}", s.delete_token))
-        .call()
-        .with_context(|| format!("asking {base} to delete the share"))?;
-    let status = resp.status().as_u16();
-    if status != 204 {
-        let text = resp.into_body().read_to_string().unwrap_or_default();
-        bail!("the relay did not withdraw the share (HTTP {status}): {text}");
-    }
-    v.contents.shares[i].withdrawn = Some(now_xsd());
+    let s = badgesafe_wallet_web::relay_client::withdraw(&mut v.contents, which)
+        .map_err(anyhow::Error::msg)?;
     v.save()?;
     println!("Withdrawn: the link for {} no longer opens.", s.domain);
     Ok(ExitCode::SUCCESS)

@@ -2014,6 +2014,8 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
             "--no-browser",
             "--vault",
             vault.to_str().unwrap(),
+            "--verifier",
+            &_s.url,
         ])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -2092,7 +2094,27 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
     for (task, n) in v["clicks"].as_object().unwrap() {
         assert!(n.as_u64().unwrap() <= 3, "{task} took {n} clicks");
     }
-    assert_eq!(v["clicks"].as_object().unwrap().len(), 3);
+    assert_eq!(v["clicks"].as_object().unwrap().len(), 4);
+    // The link made in the pages: a QR code, a one-page print, withdrawn from the page.
+    assert!(
+        v["link"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/s/", _s.url)),
+        "{}",
+        v["link"]
+    );
+    assert_eq!(v["qr"], 1);
+    assert_eq!(v["pdfPages"], 1, "the portfolio prints on one page");
+    assert_eq!(
+        (v["relayBefore"].as_u64(), v["relayAfter"].as_u64()),
+        (Some(200), Some(410))
+    );
+    assert!(
+        v["afterUnshare"].as_str().unwrap().contains("ingetrokken"),
+        "{}",
+        v["afterUnshare"]
+    );
     assert!(
         v["shared"]
             .as_str()
@@ -2130,7 +2152,7 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
         badgesafe_verify::presentation::verify_presentation(vp, &opts, &expect("ander.example"));
     assert!(!report.verified);
     assert!(
-        v["english"].as_str().unwrap().contains("Ready to share"),
+        v["english"].as_str().unwrap().contains("Back to my badges"),
         "{}",
         v["english"]
     );
@@ -2139,7 +2161,7 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
     let axe = v["axe"].as_object().unwrap();
     assert_eq!(
         axe.len(),
-        9,
+        11,
         "every wallet page in both languages, and the locked page"
     );
     for (page, violations) in axe {

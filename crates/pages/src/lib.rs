@@ -104,4 +104,6 @@ progress{width:20rem;height:1.2rem}:focus{outline:3px solid #f9a825;outline-offs
 .big{font-size:1.25rem}.badges{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;padding:0}\
 .badges li{border:2px solid #888;border-radius:8px;padding:.8rem;width:14rem}.badges img{width:12rem;height:12rem;object-fit:contain}\
 .badges label{font-weight:400}.badges input[type=checkbox]{width:1.5rem;height:1.5rem;vertical-align:middle}\
+.qr svg{width:12rem;height:12rem}code.link{word-break:break-all}\
+@media print{nav,.noprint,.actions,header{display:none}body{max-width:none;padding:0}.badges li{break-inside:avoid;width:10rem}.badges img{width:8rem;height:8rem}}\
 .actions a{display:inline-block;font-size:1.25rem;padding:.6rem 1.2rem;margin:.5rem .5rem .5rem 0;background:#0b5394;color:#fff;border-radius:6px;text-decoration:none}";

@@ -15,6 +15,8 @@ use axum::routing::{get, post};
 use badgesafe_pages::{CSS, Lang, security_headers};
 use badgesafe_wallet::import::{self, Outcome};
 use badgesafe_wallet::{Badge, Secret, Vault};
+
+pub mod relay_client;
 use maud::{DOCTYPE, Markup, html};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -37,6 +39,7 @@ pub struct WalletApp {
     vault: Mutex<Option<Vault>>,
     made: Mutex<Vec<Made>>,
     fetcher: SharedFetcher,
+    verifier: Option<String>,
 }
 
 /// A presentation made in this run, for download.
@@ -49,7 +52,15 @@ struct Made {
 impl WalletApp {
     /// The app for the vault at `path`, served at `authority` (`127.0.0.1:PORT`), with a fresh
     /// random token.
-    pub fn new(path: PathBuf, authority: String, fetcher: SharedFetcher) -> Result<Self, String> {
+    pub fn new(
+        path: PathBuf,
+        authority: String,
+        fetcher: SharedFetcher,
+        verifier: Option<String>,
+    ) -> Result<Self, String> {
+        if let Some(v) = &verifier {
+            relay_client::check_verifier_url(v)?;
+        }
         let token = badgesafe_crypto::random_bytes::<16>()
             .map(hex::encode)
             .map_err(|e| e.to_string())?;
@@ -60,6 +71,7 @@ impl WalletApp {
             vault: Mutex::new(None),
             made: Mutex::new(Vec::new()),
             fetcher,
+            verifier,
         })
     }
 
@@ -83,6 +95,8 @@ pub fn router(app: Arc<WalletApp>) -> Router {
         .route("/{token}/share", get(share_page).post(share_post))
         .route("/{token}/shared/{n}", get(shared_page))
         .route("/{token}/shared/{n}/download", get(shared_download))
+        .route("/{token}/link/{id}", get(link_page))
+        .route("/{token}/unshare/{id}", post(unshare))
         .route("/{token}/lang/{lang}", get(set_lang))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
@@ -631,7 +645,12 @@ async fn share_page(State(app): App, headers: HeaderMap) -> Response {
                 }
                 label for="challenge" { (l.t("Code van de werkgever (alleen als je die kreeg)", "The employer's code (only if you got one)")) }
                 input id="challenge" name="challenge";
-                div { button.big type="submit" { (l.t("Maak het bestand", "Make the file")) } }
+                div {
+                    button.big type="submit" name="how" value="file" { (l.t("Maak het bestand", "Make the file")) }
+                    @if app.verifier.is_some() {
+                        button.big type="submit" name="how" value="link" { (l.t("Maak een link", "Make a link")) }
+                    }
+                }
             }
         }
         p { a href={ "/" (t) "/" } { (l.t("Terug naar mijn badges", "Back to my badges")) } }
@@ -698,6 +717,39 @@ async fn share_post(
             );
         }
     };
+    if get("how").as_deref() == Some("link") {
+        let Some(verifier) = app.verifier.clone() else {
+            return message(
+                l,
+                &app,
+                StatusCode::BAD_REQUEST,
+                "Deze kluis is geopend zonder verificatiedienst (--verifier).",
+                "This safe was opened without a verifier (--verifier).",
+            );
+        };
+        let worker = app.clone();
+        let made = tokio::task::spawn_blocking(move || -> Result<String, String> {
+            let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
+            let vault = guard.as_mut().ok_or("locked")?;
+            let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let s = relay_client::share(&mut vault.contents, &id_refs, &domain, until, &verifier)?;
+            vault.save().map_err(|e| e.to_string())?;
+            Ok(s.id)
+        })
+        .await;
+        return match made {
+            Ok(Ok(id)) => Redirect::to(&format!("/{}/link/{id}", app.token)).into_response(),
+            Ok(Err(e)) if e == "locked" => unlock_page(l, &app, StatusCode::OK, None),
+            Ok(Err(e)) => message(
+                l,
+                &app,
+                StatusCode::BAD_GATEWAY,
+                &format!("De link kon niet gemaakt worden: {e}"),
+                &format!("The link could not be made: {e}"),
+            ),
+            Err(_) => broken(l, &app),
+        };
+    }
     unlocked!(app, l, guard);
     let Some(vault) = guard.as_ref() else {
         return broken(l, &app);
@@ -813,4 +865,92 @@ async fn shared_download(
         )
             .into_response(),
     )
+}
+
+/// A share link with its QR code, and the printable one-page portfolio of its badges.
+async fn link_page(
+    State(app): App,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let l = lang(&headers);
+    unlocked!(app, l, guard);
+    let Some(vault) = guard.as_ref() else {
+        return broken(l, &app);
+    };
+    let Some(share) = vault.contents.shares.iter().find(|s| s.id == id).cloned() else {
+        drop(guard);
+        return not_found_page(l, &app);
+    };
+    let badges: Vec<Badge> = share
+        .badges
+        .iter()
+        .filter_map(|b| vault.contents.badges.iter().find(|x| &x.id == b).cloned())
+        .collect();
+    drop(guard);
+    let qr = badgesafe_wallet::share::qr_svg(&share.link).unwrap_or_default();
+    let t = &app.token;
+    page(
+        l,
+        &app,
+        l.t("Mijn badges", "My badges"),
+        StatusCode::OK,
+        html! {
+            @if let Some(at) = &share.withdrawn {
+                p.error.big role="status" { (l.t("Deze link is ingetrokken op ", "This link was withdrawn on ")) (at.get(..10).unwrap_or(at)) "." }
+            } @else {
+                p.big.ok.noprint role="status" { (l.t("De link is klaar. Print deze pagina of sla hem op als PDF, of stuur de link.", "The link is ready. Print this page or save it as a PDF, or send the link.")) }
+            }
+            section.portfolio {
+                ul.badges {
+                    @for b in &badges {
+                        li {
+                            @if let Some(src) = import::image_of(b) { img src=(src) alt=(b.name); }
+                            strong { (b.name) }
+                            p { (b.issuer) }
+                            p { (b.issued.get(..10).unwrap_or(&b.issued)) }
+                        }
+                    }
+                }
+                div.qr role="img" aria-label=(l.t("QR-code van de link", "QR code of the link")) { (maud::PreEscaped(qr)) }
+                p { (l.t("Controleer deze badges: scan de code of open ", "Check these badges: scan the code or open ")) code.link { (share.link) } }
+                p { (l.t("Voor ", "For ")) (share.domain) (l.t(", geldig tot ", ", valid until ")) (share.expires.get(..10).unwrap_or(&share.expires)) "." }
+            }
+            @if share.withdrawn.is_none() {
+                form.noprint method="post" action={ "/" (t) "/unshare/" (share.id) } {
+                    button.danger type="submit" { (l.t("Delen stoppen", "Stop sharing")) }
+                }
+            }
+            p.noprint { a href={ "/" (t) "/" } { (l.t("Terug naar mijn badges", "Back to my badges")) } }
+        },
+    )
+}
+
+async fn unshare(
+    State(app): App,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let l = lang(&headers);
+    let worker = app.clone();
+    let sid = id.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
+        let vault = guard.as_mut().ok_or("locked")?;
+        relay_client::withdraw(&mut vault.contents, &sid)?;
+        vault.save().map_err(|e| e.to_string())
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => Redirect::to(&format!("/{}/link/{id}", app.token)).into_response(),
+        Ok(Err(e)) if e == "locked" => unlock_page(l, &app, StatusCode::OK, None),
+        Ok(Err(e)) => message(
+            l,
+            &app,
+            StatusCode::BAD_GATEWAY,
+            &format!("Delen stoppen lukte niet: {e}"),
+            &format!("Stopping the share failed: {e}"),
+        ),
+        Err(_) => broken(l, &app),
+    }
 }
