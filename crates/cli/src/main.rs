@@ -613,8 +613,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|r| r as &dyn badgesafe_anchor::eth::Rpc)
                 .collect();
+            // The trust list's pinned documents come first; offline, they are all there is.
+            let pinned = badgesafe_verify::trust::Pinned::new(
+                &trust_list.clone().unwrap_or_default(),
+                if offline {
+                    None
+                } else {
+                    Some(Box::new(fetcher))
+                },
+            );
             let opts = badgesafe_verify::Options {
-                fetcher: if offline { None } else { Some(&fetcher) },
+                fetcher: Some(&pinned),
                 now,
                 recipient_email: recipient.as_deref(),
                 rpc: &endpoints,

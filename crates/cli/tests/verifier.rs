@@ -415,3 +415,101 @@ fn the_verifier_fetches_only_from_public_addresses_unless_allowed() {
         "{r}"
     );
 }
+
+#[test]
+fn pinned_keys_verify_a_did_web_badge_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let issuer = dir.path().join("issuer");
+    let run = |args: &[&str]| {
+        let o = bin().args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&[
+        "issuer",
+        "init",
+        "--dir",
+        issuer.to_str().unwrap(),
+        "--name",
+        "Noord",
+        "--url",
+        "https://noord.example",
+        "--did-web",
+        "noord.example",
+    ]);
+    let mut unsigned: Value = serde_json::from_slice(
+        &std::fs::read(shared(
+            "samples/1edtech-spec-examples/basicOpenBadgeCredential.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    unsigned["issuer"] =
+        json!({"id": "did:web:noord.example", "type": ["Profile"], "name": "Noord"});
+    let unsigned_file = dir.path().join("unsigned.json");
+    std::fs::write(&unsigned_file, unsigned.to_string()).unwrap();
+    let signed = dir.path().join("signed.json");
+    run(&[
+        "sign",
+        "--issuer",
+        issuer.to_str().unwrap(),
+        unsigned_file.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    let did: Value =
+        serde_json::from_slice(&std::fs::read(issuer.join("did.json")).unwrap()).unwrap();
+    let trust = dir.path().join("trust.json");
+    std::fs::write(
+        &trust,
+        json!({"issuers": [{"name": "Praktijkschool Noord", "ids": ["did:web:noord.example"],
+               "documents": {"https://noord.example/.well-known/did.json": did}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let verify = |extra: &[&str]| {
+        let o = bin()
+            .args(["verify", "--json", "--offline"])
+            .args(extra)
+            .arg(&signed)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let check = |r: &Value, id: &str| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // Without pinned keys, offline: the key cannot be checked, so not verified.
+    let r = verify(&[]);
+    assert_eq!(r["verified"], false, "{r}");
+    // With the trust list's pinned did.json: verified offline, and trusted.
+    let r = verify(&["--trust", trust.to_str().unwrap()]);
+    assert_eq!(r["verified"], true, "{r}");
+    assert_eq!(check(&r, "identity.issuer_key")["outcome"], "passed", "{r}");
+    assert_eq!(check(&r, "issuer.trusted")["outcome"], "passed", "{r}");
+    // The verifier service does the same.
+    let v = start(
+        &dir.path().join("data"),
+        &[
+            "--verify-offline",
+            "--trust",
+            trust.to_str().unwrap(),
+            "--verify-rate",
+            "0",
+        ],
+    );
+    let (_, api) = post(
+        &format!("{}/verify", v.url),
+        &std::fs::read(&signed).unwrap(),
+    );
+    assert_eq!(api["verified"], true, "{api}");
+}

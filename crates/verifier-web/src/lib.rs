@@ -30,7 +30,8 @@ const LANG_COOKIE: &str = "bs_verifier_lang";
 /// The largest input verified (a baked image or a presentation).
 pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
 
-/// Where the network is reached for verification (`None`: offline, with pinned keys only).
+/// Where the network is reached for verification (`None`: offline, with the trust list's
+/// pinned keys only).
 pub type SharedFetcher = Option<Box<dyn badgesafe_verify::Fetcher + Send>>;
 
 /// The verifier's settings and state.
@@ -39,7 +40,7 @@ pub struct Verifier {
     pub trust: TrustList,
     /// Whether only known issuers count as verified.
     pub require_trusted: bool,
-    fetcher: SharedFetcher,
+    fetcher: badgesafe_verify::trust::Pinned,
     rpc: Vec<Box<dyn badgesafe_anchor::eth::Rpc + Send + Sync>>,
     /// The share relay.
     pub relay: relay::Relay,
@@ -58,9 +59,9 @@ impl Verifier {
         rate: u32,
     ) -> Self {
         Self {
+            fetcher: badgesafe_verify::trust::Pinned::new(&trust, fetcher),
             trust,
             require_trusted,
-            fetcher,
             rpc,
             relay,
             limiter: Limiter {
@@ -83,10 +84,7 @@ impl Verifier {
             .map(|r| r.as_ref() as &dyn badgesafe_anchor::eth::Rpc)
             .collect();
         let opts = badgesafe_verify::Options {
-            fetcher: self
-                .fetcher
-                .as_deref()
-                .map(|f| f as &dyn badgesafe_verify::Fetcher),
+            fetcher: Some(&self.fetcher),
             now: chrono::Utc::now(),
             recipient_email: None,
             rpc: &rpc,

@@ -189,7 +189,7 @@ fn check_ethereum(
         );
         return;
     }
-    if opts.fetcher.is_none() {
+    if opts.fetcher.is_none_or(|f| f.pinned_only()) {
         report.skip(
             &aid,
             format!("{place} transaction {tx}: not checked (offline)"),

@@ -23,6 +23,12 @@ pub trait Fetcher: Sync {
     /// The body at `url` (`accept` is the HTTP Accept header). `Err` carries a plain reason,
     /// such as "connection refused" or "HTTP 404".
     fn get(&self, url: &str, accept: &str) -> Result<Vec<u8>, String>;
+
+    /// True for a fetcher that holds only pinned documents (offline with pinned keys): an
+    /// address it does not hold is reported as not checked (offline), not as failed.
+    fn pinned_only(&self) -> bool {
+        false
+    }
 }
 
 /// How a verification runs.
@@ -790,7 +796,11 @@ fn fetch_bytes(url: &str, accept: &str, opts: &Options<'_>) -> Result<Vec<u8>, F
     let Some(f) = opts.fetcher else {
         return Err(Fetched::Offline);
     };
-    let body = f.get(url, accept).map_err(Fetched::Failed)?;
+    let body = match f.get(url, accept) {
+        Ok(b) => b,
+        Err(_) if f.pinned_only() => return Err(Fetched::Offline),
+        Err(e) => return Err(Fetched::Failed(e)),
+    };
     if body.len() > MAX_FETCH_BYTES {
         return Err(Fetched::Failed(format!(
             "the answer is larger than {MAX_FETCH_BYTES} bytes"

@@ -17,6 +17,10 @@ pub struct TrustedIssuer {
     /// Its anchoring accounts (`0x…`), for the record.
     #[serde(default)]
     pub accounts: Vec<String>,
+    /// Pinned documents by address (its `did.json`, profile, JWKS): keys that verify without
+    /// the network.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub documents: std::collections::BTreeMap<String, Value>,
 }
 
 /// The trust list file: `{"issuers": [{"name", "ids", "accounts"}]}`.
@@ -83,4 +87,40 @@ pub fn check(report: Report, doc: Option<&Value>, list: &TrustList, require: boo
         }
     }
     report.finish()
+}
+
+/// A [`crate::Fetcher`] that answers the trust list's pinned documents first, and the network
+/// (`fallback`) for the rest; with no fallback it is offline with pinned keys only.
+pub struct Pinned {
+    docs: std::collections::HashMap<String, Vec<u8>>,
+    fallback: Option<Box<dyn crate::Fetcher + Send>>,
+}
+
+impl Pinned {
+    /// The pinned documents of `list`, over `fallback`.
+    pub fn new(list: &TrustList, fallback: Option<Box<dyn crate::Fetcher + Send>>) -> Self {
+        let docs = list
+            .issuers
+            .iter()
+            .flat_map(|t| t.documents.iter())
+            .map(|(url, doc)| (url.clone(), doc.to_string().into_bytes()))
+            .collect();
+        Self { docs, fallback }
+    }
+}
+
+impl crate::Fetcher for Pinned {
+    fn get(&self, url: &str, accept: &str) -> Result<Vec<u8>, String> {
+        if let Some(d) = self.docs.get(url) {
+            return Ok(d.clone());
+        }
+        match &self.fallback {
+            Some(f) => f.get(url, accept),
+            None => Err(format!("{url} is not pinned (offline)")),
+        }
+    }
+
+    fn pinned_only(&self) -> bool {
+        self.fallback.is_none()
+    }
 }
