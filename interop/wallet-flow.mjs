@@ -93,6 +93,12 @@ try {
   const pdf = await page.pdf({ format: 'A4' });
   out.pdfPages = (Buffer.from(pdf).toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
   out.linkUrl = page.url();
+  const pdfFile = Buffer.from(await (await fetch(await page.$eval('a[href$="portfolio.pdf"]', (a) => a.href))).arrayBuffer());
+  out.portfolioPdf = {
+    magic: pdfFile.subarray(0, 5).toString('latin1'),
+    pages: (pdfFile.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length,
+    images: (pdfFile.toString('latin1').match(/\/Subtype\s*\/Image/g) || []).length,
+  };
   await click('form[action*="/unshare/"] button');
   out.afterUnshare = await text(page);
   out.relayAfter = (await fetch(out.link.replace('/s/', '/shares/').replace(/#.*/, ''))).status;

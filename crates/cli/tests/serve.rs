@@ -2106,6 +2106,14 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
     );
     assert_eq!(v["qr"], 1);
     assert_eq!(v["pdfPages"], 1, "the portfolio prints on one page");
+    // badgesafe's own PDF of it: one page; the first-aid badges' PNGs embedded (image and mask).
+    assert_eq!(v["portfolioPdf"]["magic"], "%PDF-", "{}", v["portfolioPdf"]);
+    assert_eq!(v["portfolioPdf"]["pages"], 1, "{}", v["portfolioPdf"]);
+    assert!(
+        v["portfolioPdf"]["images"].as_u64().unwrap() >= 2,
+        "{}",
+        v["portfolioPdf"]
+    );
     assert_eq!(
         (v["relayBefore"].as_u64(), v["relayAfter"].as_u64()),
         (Some(200), Some(410))

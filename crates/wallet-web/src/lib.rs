@@ -16,6 +16,7 @@ use badgesafe_pages::{CSS, Lang, security_headers};
 use badgesafe_wallet::import::{self, Outcome};
 use badgesafe_wallet::{Badge, Secret, Vault};
 
+mod pdf;
 pub mod relay_client;
 use maud::{DOCTYPE, Markup, html};
 use std::collections::HashMap;
@@ -96,6 +97,7 @@ pub fn router(app: Arc<WalletApp>) -> Router {
         .route("/{token}/shared/{n}", get(shared_page))
         .route("/{token}/shared/{n}/download", get(shared_download))
         .route("/{token}/link/{id}", get(link_page))
+        .route("/{token}/link/{id}/portfolio.pdf", get(link_pdf))
         .route("/{token}/unshare/{id}", post(unshare))
         .route("/{token}/lang/{lang}", get(set_lang))
         .fallback(not_found)
@@ -875,19 +877,10 @@ async fn link_page(
 ) -> Response {
     let l = lang(&headers);
     unlocked!(app, l, guard);
-    let Some(vault) = guard.as_ref() else {
-        return broken(l, &app);
-    };
-    let Some(share) = vault.contents.shares.iter().find(|s| s.id == id).cloned() else {
-        drop(guard);
+    drop(guard);
+    let Some((share, badges)) = share_and_badges(&app, &id) else {
         return not_found_page(l, &app);
     };
-    let badges: Vec<Badge> = share
-        .badges
-        .iter()
-        .filter_map(|b| vault.contents.badges.iter().find(|x| &x.id == b).cloned())
-        .collect();
-    drop(guard);
     let qr = badgesafe_wallet::share::qr_svg(&share.link).unwrap_or_default();
     let t = &app.token;
     page(
@@ -916,6 +909,7 @@ async fn link_page(
                 p { (l.t("Controleer deze badges: scan de code of open ", "Check these badges: scan the code or open ")) code.link { (share.link) } }
                 p { (l.t("Voor ", "For ")) (share.domain) (l.t(", geldig tot ", ", valid until ")) (share.expires.get(..10).unwrap_or(&share.expires)) "." }
             }
+            div.actions.noprint { a href={ "/" (t) "/link/" (share.id) "/portfolio.pdf" } download { (l.t("PDF opslaan", "Save as PDF")) } }
             @if share.withdrawn.is_none() {
                 form.noprint method="post" action={ "/" (t) "/unshare/" (share.id) } {
                     button.danger type="submit" { (l.t("Delen stoppen", "Stop sharing")) }
@@ -952,5 +946,54 @@ async fn unshare(
             &format!("Stopping the share failed: {e}"),
         ),
         Err(_) => broken(l, &app),
+    }
+}
+
+/// The share and its badges, from the open vault.
+fn share_and_badges(
+    app: &WalletApp,
+    id: &str,
+) -> Option<(badgesafe_wallet::share::Share, Vec<Badge>)> {
+    let guard = app.vault.lock().ok()?;
+    let vault = guard.as_ref()?;
+    let share = vault.contents.shares.iter().find(|s| s.id == id)?.clone();
+    let badges = share
+        .badges
+        .iter()
+        .filter_map(|b| vault.contents.badges.iter().find(|x| &x.id == b).cloned())
+        .collect();
+    Some((share, badges))
+}
+
+async fn link_pdf(
+    State(app): App,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, String)>,
+) -> Response {
+    let l = lang(&headers);
+    let Some((share, badges)) = share_and_badges(&app, &id) else {
+        return not_found_page(l, &app);
+    };
+    match pdf::portfolio(l, &share, &badges) {
+        Ok(bytes) => security_headers(
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"badges-portfolio.pdf\"".to_owned(),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+        ),
+        Err(e) => message(
+            l,
+            &app,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("De PDF kon niet gemaakt worden: {e}"),
+            &format!("The PDF could not be made: {e}"),
+        ),
     }
 }
