@@ -81,8 +81,13 @@ try {
   await page.goto(url, { waitUntil: 'load' });
   await click('.actions a[href$="/share"]');
   const again = await page.$$('input[name=badge]');
-  await again[1].click();
-  await again[2].click();
+  // Two first-aid badges (their images are PNG, which the PDF embeds).
+  const firstAid = await page.$$eval('input[name=badge]', (xs) => xs
+    .map((x, i) => [i, document.querySelector(`label[for="${x.id}"]`).innerText])
+    .filter(([, t]) => t.includes('Eerste hulp'))
+    .map(([i]) => i));
+  await again[firstAid[0]].click();
+  await again[firstAid[1]].click();
   await page.type('#domain', 'werkgever.example');
   await click('button[value=link]');
   out.clicks.shareLink = clicks;

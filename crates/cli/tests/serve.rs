@@ -579,7 +579,7 @@ fn bad_input_gets_a_clear_4xx() {
         ("POST", "/api/imports/nope/confirm", Some(admin.as_str()), b"".to_vec(), 404, "no import"),
         ("POST", "/api/credentials/urn:uuid:x/revoke", Some(admin.as_str()), br#"{"reason":"r"}"#.to_vec(), 404, "not found"),
         ("GET", "/status/revocation-9", None, vec![], 404, "no status list"),
-        ("POST", "/api/results", Some(results.as_str()), vec![b' '; 3 * 1024 * 1024], 413, "larger than this endpoint accepts"),
+        ("POST", "/api/results", Some(results.as_str()), vec![b' '; 2 * 1024 * 1024 + 1], 413, "larger than this endpoint accepts"),
         ("PUT", "/api/results", Some(results.as_str()), b"{}".to_vec(), 405, "HTTP method"),
         ("POST", "/credentials/issue", Some(admin.as_str()), br#"{"credential": 5}"#.to_vec(), 400, "must be an object"),
     ];
