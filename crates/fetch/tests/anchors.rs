@@ -40,13 +40,27 @@ fn profiles(profile_file: &str) -> Profiles {
     ]))
 }
 
+/// Sends a recorded transaction and waits until anvil has mined it (its automining answers
+/// the hash before the block exists).
 fn replay(anvil: &Anvil, raw_tx_file: &str) -> String {
     let raw = std::fs::read_to_string(data(raw_tx_file)).unwrap();
-    anvil
+    let hash = anvil
         .rpc("eth_sendRawTransaction", json!([raw.trim()]))
         .as_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while anvil
+        .rpc("eth_getTransactionReceipt", json!([hash]))
+        .is_null()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "anvil did not mine {hash}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    hash
 }
 
 fn verify(file: &str, fetcher: &dyn Fetcher, rpc: &[&dyn Rpc], confirmations: u64) -> Report {
