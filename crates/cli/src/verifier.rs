@@ -35,6 +35,9 @@ pub struct VerifierArgs {
     /// JSON-RPC endpoints to check Ethereum anchors on (repeat for several chains).
     #[arg(long, value_name = "URL")]
     pub verify_rpc: Vec<String>,
+    /// The most the share relay keeps, in MiB; new shares beyond it are refused (507).
+    #[arg(long, default_value_t = 1024)]
+    pub relay_max_mib: u64,
 }
 
 /// The verifier's routes, with its share relay in `data/shares` (expired shares purged every
@@ -71,7 +74,8 @@ pub fn router(args: &VerifierArgs, data: &Path, public_url: &str) -> Result<axum
         })
         .collect::<Result<Vec<_>>>()?;
     let relay = badgesafe_verifier_web::relay::Relay::new(data.join("shares"), public_url)
-        .map_err(anyhow::Error::msg)?;
+        .map_err(anyhow::Error::msg)?
+        .with_limit(args.relay_max_mib.saturating_mul(1024 * 1024));
     let v = Arc::new(badgesafe_verifier_web::Verifier::new(
         trust,
         args.require_trusted,

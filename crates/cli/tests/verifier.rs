@@ -513,3 +513,27 @@ fn pinned_keys_verify_a_did_web_badge_offline() {
     );
     assert_eq!(api["verified"], true, "{api}");
 }
+
+#[test]
+fn a_full_relay_refuses_new_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = start(
+        &dir.path().join("data"),
+        &["--verify-offline", "--relay-max-mib", "1"],
+    );
+    let share = |n: usize| {
+        let body = json!({"ciphertext": "A".repeat(n), "expires": (chrono_like_in(3600))});
+        post(&format!("{}/shares", v.url), body.to_string().as_bytes())
+    };
+    let (status, first) = share(600 * 1024);
+    assert_eq!(status, 201, "{first}");
+    let (status, e) = share(600 * 1024);
+    assert_eq!(status, 507, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("full"), "{e}");
+}
+
+/// An RFC 3339 time `secs` from now.
+fn chrono_like_in(secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

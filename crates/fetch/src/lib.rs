@@ -33,16 +33,47 @@ pub enum PlainHttp {
     Anywhere,
 }
 
-/// An HTTP client with an overall timeout per request, no automatic redirects, and statuses as
-/// answers (the callers name them).
-fn agent(timeout: Duration) -> ureq::Agent {
+fn config(timeout: Duration) -> ureq::config::Config {
     ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .max_redirects(0)
         .http_status_as_error(false)
         .user_agent(concat!("badgesafe/", env!("CARGO_PKG_VERSION")))
         .build()
-        .into()
+}
+
+/// An HTTP client with an overall timeout per request, no automatic redirects, and statuses as
+/// answers (the callers name them).
+fn agent(timeout: Duration) -> ureq::Agent {
+    config(timeout).into()
+}
+
+/// ureq's resolver, refusing names that resolve to an address that is not public. It runs
+/// when the connection is made, so a DNS answer that changed since [`HttpFetcher`]'s own check
+/// (rebinding) is caught too.
+#[derive(Debug, Default)]
+struct PublicResolver(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for PublicResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let addrs = self.0.resolve(uri, config, timeout)?;
+        if let Some(a) = addrs.iter().find(|a| !is_public(a.ip())) {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is not a public address ({}); this verifier only fetches from the public internet",
+                    uri.host().unwrap_or_default(),
+                    a.ip()
+                ),
+            )));
+        }
+        Ok(addrs)
+    }
 }
 
 impl HttpFetcher {
@@ -62,6 +93,19 @@ impl HttpFetcher {
     /// server-side request forgery in a public verifier). Redirects are checked the same way.
     pub fn public_only(mut self, yes: bool) -> Self {
         self.public_only = yes;
+        if yes {
+            let timeout = self
+                .agent
+                .config()
+                .timeouts()
+                .global
+                .unwrap_or(Duration::from_secs(10));
+            self.agent = ureq::Agent::with_parts(
+                config(timeout),
+                ureq::unversioned::transport::DefaultConnector::new(),
+                PublicResolver::default(),
+            );
+        }
         self
     }
 

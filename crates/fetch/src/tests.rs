@@ -194,3 +194,19 @@ fn a_public_only_fetcher_refuses_every_non_public_address() {
         .unwrap_err();
     assert!(e.contains("not a public address"), "{e}");
 }
+
+#[test]
+fn the_connection_itself_refuses_a_non_public_address() {
+    // What a name resolves to when the connection is made is checked again (DNS rebinding).
+    let web = Server::start();
+    web.respond("/ok", 200, &[], b"{}");
+    let agent = ureq::Agent::with_parts(
+        config(Duration::from_secs(2)),
+        ureq::unversioned::transport::DefaultConnector::new(),
+        PublicResolver::default(),
+    );
+    let e = agent.get(&web.url("/ok")).call().unwrap_err().to_string();
+    assert!(e.contains("not a public address (127.0.0.1)"), "{e}");
+    let open = ureq::Agent::new_with_config(config(Duration::from_secs(2)));
+    assert!(open.get(&web.url("/ok")).call().is_ok());
+}

@@ -24,6 +24,7 @@ const TOMBSTONE_DAYS: i64 = 30;
 pub struct Relay {
     dir: PathBuf,
     public_url: String,
+    max_bytes: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -66,7 +67,27 @@ impl Relay {
         Ok(Self {
             dir,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            max_bytes: 1024 * 1024 * 1024,
         })
+    }
+
+    /// At most this many bytes of shares are kept (default 1 GiB); a new share beyond it is
+    /// refused (507) until older ones end.
+    pub fn with_limit(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    fn used(&self) -> u64 {
+        std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
     }
 
     fn path(&self, id: &str) -> PathBuf {
@@ -149,6 +170,12 @@ pub(crate) async fn create(State(v): State<Arc<Verifier>>, body: axum::body::Byt
     }
     if expires > now + MAX_DAYS * 86_400_000 {
         return bad("a share lives at most 90 days");
+    }
+    if v.relay.used() + body.len() as u64 > v.relay.max_bytes {
+        return json_answer(
+            StatusCode::INSUFFICIENT_STORAGE,
+            json!({"error": "the share relay is full; try again later"}),
+        );
     }
     let (Ok(id), Ok(token)) = (
         badgesafe_crypto::random_bytes::<16>(),
