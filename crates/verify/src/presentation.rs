@@ -170,6 +170,10 @@ pub fn verify_presentation(
         let id = format!("credential.{}", i + 1);
         if !c.is_object() {
             report.fail(id, "is not a JSON object");
+            // Its own report too, so that reports and credentials stay in step.
+            let mut own = Report::new();
+            own.fail("format.json", "the credential is not a JSON object");
+            inner.push(own.finish());
             continue;
         }
         let r = crate::verify_bytes(c.to_string().as_bytes(), opts);

@@ -471,3 +471,39 @@ fn report_serializes_as_the_cli_promises() {
         Some("passed" | "failed" | "skipped")
     ));
 }
+
+#[test]
+fn a_presentation_keeps_each_credential_with_its_report_and_trust() {
+    let simple: Value =
+        serde_json::from_slice(&read("samples/1edtech-validator/ob30/simple.json")).unwrap();
+    let vp = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": "did:example:bram",
+        "verifiableCredential": [5, simple],
+    });
+    let trust = trust::TrustList {
+        issuers: vec![trust::TrustedIssuer {
+            name: "Example".into(),
+            ids: vec!["https://example.com/issuers/876543".into()],
+            accounts: Vec::new(),
+            documents: Default::default(),
+        }],
+    };
+    let v = verify_input(
+        vp.to_string().as_bytes(),
+        &offline(),
+        &presentation::Expect::default(),
+        Some((&trust, true)),
+    );
+    assert!(v.presentation);
+    assert_eq!(v.credentials.len(), 2, "one report per credential, in step");
+    assert_eq!(outcome(&v.credentials[0], "format.json"), Outcome::Failed);
+    assert_eq!(
+        outcome(&v.credentials[1], "issuer.trusted"),
+        Outcome::Passed,
+        "the trust check looked at the right credential"
+    );
+    assert_eq!(outcome(&v.report, "credential.1"), Outcome::Failed);
+    assert_eq!(outcome(&v.report, "presentation.proof"), Outcome::Skipped);
+}
