@@ -114,7 +114,7 @@ pub fn candidates(source: &str, bytes: &[u8]) -> (Vec<Candidate>, Vec<Imported>)
     if let Err(why) = attachments(&message, source, 0, &mut budget, &mut found, &mut notes) {
         // All or nothing for one e-mail: a hostile message adds nothing.
         found.clear();
-        notes.retain(|_| false);
+        notes.clear();
         notes.push(Imported {
             source: source.to_owned(),
             outcome: Outcome::Skipped(why),
