@@ -141,6 +141,17 @@ pub(crate) fn run(count: usize, credential: Option<&Value>) -> Result<()> {
     Ok(())
 }
 
+/// The bench issuer folder (a did:key issuer) in `dir`.
+fn bench_issuer(dir: &std::path::Path) -> Result<Issuer> {
+    crate::files::init_issuer(&crate::files::NewIssuer {
+        dir,
+        name: "Bench School",
+        url: "https://school.example",
+        did_web: None,
+        profile_url: None,
+    })
+}
+
 /// `badgesafe bench --batch N`: sign N credentials (eddsa-rdfc-2022, on every core) into files,
 /// then anchor them as one batch exactly as `badgesafe anchor` does: the local log, or an
 /// Ethereum chain with `--rpc` (key in `BADGESAFE_ETH_KEY`). Prints the times, the size of one
@@ -152,13 +163,7 @@ pub(crate) fn batch(count: usize, rpc: Option<&str>) -> Result<()> {
     }
     let tmp = tempfile::tempdir().context("creating a temporary folder")?;
     let dir = tmp.path().join("school");
-    let issuer = files::init_issuer(&files::NewIssuer {
-        dir: &dir,
-        name: "Bench School",
-        url: "https://school.example",
-        did_web: None,
-        profile_url: None,
-    })?;
+    let issuer = bench_issuer(&dir)?;
     if let Some(url) = rpc {
         let hex = std::env::var(anchor::KEY_ENV)
             .with_context(|| format!("--rpc needs the sending key in {}", anchor::KEY_ENV))?;
@@ -579,17 +584,11 @@ pub(crate) fn verifier(count: usize, clients: usize) -> Result<()> {
     if count == 0 || clients == 0 {
         bail!("--verifier and --clients must be at least 1");
     }
-    use crate::{anchor, files};
+    use crate::anchor;
     // A badge as badgesafe issues it: signed, then anchored (the issuer's local log).
     let dir = tempfile::tempdir().context("a temporary folder")?;
     let school = dir.path().join("school");
-    let issuer = files::init_issuer(&files::NewIssuer {
-        dir: &school,
-        name: "Bench School",
-        url: "https://school.example",
-        did_web: None,
-        profile_url: None,
-    })?;
+    let issuer = bench_issuer(&school)?;
     let unsigned = badgesafe_issue::sample_credential(
         "student@example.org",
         "0123456789abcdef0123456789abcdef",

@@ -373,31 +373,13 @@ pub fn run(command: WalletCommand) -> Result<ExitCode> {
             let (mut vault, _lock) = open(&vault)?;
             let opts = net.options();
             let now = now_xsd();
-            let mut results = Vec::new();
-            for (source, bytes) in &inputs {
-                let (candidates, notes) = badgesafe_wallet::import::candidates(source, bytes);
-                results.extend(notes);
-                let mut added_here: Vec<String> = Vec::new();
-                for c in &candidates {
-                    let r = badgesafe_wallet::import::import_one(
-                        &mut vault.contents,
-                        c,
-                        &opts,
-                        keep_unverified,
-                        &now,
-                    );
-                    // One e-mail carries each badge twice (image and JSON): say it once.
-                    if let Outcome::Duplicate { id, .. } = &r.outcome
-                        && added_here.contains(id)
-                    {
-                        continue;
-                    }
-                    if let Outcome::Added { id, .. } = &r.outcome {
-                        added_here.push(id.clone());
-                    }
-                    results.push(r);
-                }
-            }
+            let results = badgesafe_wallet::import::import_all(
+                &mut vault.contents,
+                &inputs,
+                &opts,
+                keep_unverified,
+                &now,
+            );
             let added = results
                 .iter()
                 .filter(|r| matches!(r.outcome, Outcome::Added { .. }))

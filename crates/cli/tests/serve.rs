@@ -1837,20 +1837,23 @@ fn five_badges_for_bram(dir: &Path) -> (Serve, String, PathBuf) {
     (s, admin, eml)
 }
 
+/// `badgesafe wallet ARGS[0] --vault VAULT ARGS[1..]` with Bram's passphrase.
+fn bram_wallet(vault: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["wallet", args[0], "--vault", vault.to_str().unwrap()];
+    all.extend_from_slice(&args[1..]);
+    bin()
+        .args(&all)
+        .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
     let dir = tempfile::tempdir().unwrap();
     let (s, admin, eml) = five_badges_for_bram(dir.path());
     let vault = dir.path().join("bram.vault");
-    let wallet = |args: &[&str]| {
-        let mut all = vec!["wallet", args[0], "--vault", vault.to_str().unwrap()];
-        all.extend_from_slice(&args[1..]);
-        bin()
-            .args(&all)
-            .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
-            .output()
-            .unwrap()
-    };
+    let wallet = |args: &[&str]| bram_wallet(&vault, args);
     let o = wallet(&["init"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = wallet(&["import", eml.to_str().unwrap()]);
@@ -1983,13 +1986,9 @@ fn a_student_keeps_the_delivery_email_in_the_wallet_and_presents_two_badges() {
 #[test]
 fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
     let dir = tempfile::tempdir().unwrap();
-    let (_s, _admin, eml) = five_badges_for_bram(dir.path());
+    let (s, _admin, eml) = five_badges_for_bram(dir.path());
     let vault = dir.path().join("bram.vault");
-    let o = bin()
-        .args(["wallet", "init", "--vault", vault.to_str().unwrap()])
-        .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
-        .output()
-        .unwrap();
+    let o = bram_wallet(&vault, &["init"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = bin()
         .args([
@@ -2015,7 +2014,7 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
             "--vault",
             vault.to_str().unwrap(),
             "--verifier",
-            &_s.url,
+            &s.url,
         ])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -2100,7 +2099,7 @@ fn the_wallet_pages_unlock_add_the_email_and_share_two_badges_in_a_browser() {
         v["link"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("{}/s/", _s.url)),
+            .starts_with(&format!("{}/s/", s.url)),
         "{}",
         v["link"]
     );
@@ -2183,13 +2182,7 @@ fn an_employer_opens_a_share_link_and_sees_two_verified_badges_until_it_ends() {
     let (s, _admin, eml) = five_badges_for_bram(dir.path());
     let vault = dir.path().join("bram.vault");
     let wallet = |args: &[&str]| {
-        let mut all = vec!["wallet", args[0], "--vault", vault.to_str().unwrap()];
-        all.extend_from_slice(&args[1..]);
-        let o = bin()
-            .args(&all)
-            .env("BADGESAFE_PASSPHRASE", "bram's geheime zin")
-            .output()
-            .unwrap();
+        let o = bram_wallet(&vault, args);
         assert!(
             o.status.success(),
             "{args:?}: {}{}",

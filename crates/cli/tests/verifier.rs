@@ -353,47 +353,7 @@ fn require_trusted_decides_and_rate_limits_answer_429() {
 fn the_verifier_fetches_only_from_public_addresses_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     // A badge signed by a did:web issuer whose document would be on this machine.
-    let issuer = dir.path().join("issuer");
-    let run = |args: &[&str]| {
-        let o = bin().args(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    run(&[
-        "issuer",
-        "init",
-        "--dir",
-        issuer.to_str().unwrap(),
-        "--name",
-        "Binnen",
-        "--url",
-        "https://binnen.example",
-        "--did-web",
-        "127.0.0.1%3A9",
-    ]);
-    let mut unsigned: Value = serde_json::from_slice(
-        &std::fs::read(shared(
-            "samples/1edtech-spec-examples/basicOpenBadgeCredential.json",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    unsigned["issuer"] =
-        json!({"id": "did:web:127.0.0.1%3A9", "type": ["Profile"], "name": "Binnen"});
-    let unsigned_file = dir.path().join("unsigned.json");
-    std::fs::write(&unsigned_file, unsigned.to_string()).unwrap();
-    let signed = dir.path().join("signed.json");
-    run(&[
-        "sign",
-        "--issuer",
-        issuer.to_str().unwrap(),
-        unsigned_file.to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-    ]);
+    let (signed, _) = did_web_badge(dir.path(), "127.0.0.1%3A9", "Binnen");
     let inside = std::fs::read_to_string(&signed).unwrap();
     let v = start(&dir.path().join("a"), &["--verify-rate", "0"]);
     let (_, r) = post(&format!("{}/verify", v.url), inside.as_bytes());
@@ -419,47 +379,7 @@ fn the_verifier_fetches_only_from_public_addresses_unless_allowed() {
 #[test]
 fn pinned_keys_verify_a_did_web_badge_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let issuer = dir.path().join("issuer");
-    let run = |args: &[&str]| {
-        let o = bin().args(args).output().unwrap();
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    run(&[
-        "issuer",
-        "init",
-        "--dir",
-        issuer.to_str().unwrap(),
-        "--name",
-        "Noord",
-        "--url",
-        "https://noord.example",
-        "--did-web",
-        "noord.example",
-    ]);
-    let mut unsigned: Value = serde_json::from_slice(
-        &std::fs::read(shared(
-            "samples/1edtech-spec-examples/basicOpenBadgeCredential.json",
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    unsigned["issuer"] =
-        json!({"id": "did:web:noord.example", "type": ["Profile"], "name": "Noord"});
-    let unsigned_file = dir.path().join("unsigned.json");
-    std::fs::write(&unsigned_file, unsigned.to_string()).unwrap();
-    let signed = dir.path().join("signed.json");
-    run(&[
-        "sign",
-        "--issuer",
-        issuer.to_str().unwrap(),
-        unsigned_file.to_str().unwrap(),
-        "-o",
-        signed.to_str().unwrap(),
-    ]);
+    let (signed, issuer) = did_web_badge(dir.path(), "noord.example", "Noord");
     let did: Value =
         serde_json::from_slice(&std::fs::read(issuer.join("did.json")).unwrap()).unwrap();
     let trust = dir.path().join("trust.json");
@@ -536,4 +456,51 @@ fn a_full_relay_refuses_new_shares() {
 fn chrono_like_in(secs: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::seconds(secs))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A badge signed by a did:web issuer at `host` (made with `issuer init --did-web` and
+/// `sign`); returns the signed file and the issuer folder (with its `did.json`).
+fn did_web_badge(dir: &Path, host: &str, name: &str) -> (PathBuf, PathBuf) {
+    let issuer = dir.join("issuer");
+    let run = |args: &[&str]| {
+        let o = bin().args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&[
+        "issuer",
+        "init",
+        "--dir",
+        issuer.to_str().unwrap(),
+        "--name",
+        name,
+        "--url",
+        "https://school.example",
+        "--did-web",
+        host,
+    ]);
+    let mut unsigned: Value = serde_json::from_slice(
+        &std::fs::read(shared(
+            "samples/1edtech-spec-examples/basicOpenBadgeCredential.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    unsigned["issuer"] =
+        json!({"id": format!("did:web:{host}"), "type": ["Profile"], "name": name});
+    let unsigned_file = dir.join("unsigned.json");
+    std::fs::write(&unsigned_file, unsigned.to_string()).unwrap();
+    let signed = dir.join("signed.json");
+    run(&[
+        "sign",
+        "--issuer",
+        issuer.to_str().unwrap(),
+        unsigned_file.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    (signed, issuer)
 }

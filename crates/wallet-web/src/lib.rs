@@ -392,13 +392,8 @@ async fn lock(State(app): App, headers: HeaderMap) -> Response {
 /// Verifies every badge again (revocation, suspension, expiry) and saves the new reports.
 async fn check(State(app): App, headers: HeaderMap) -> Response {
     let l = lang(&headers);
-    let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
-        let Some(vault) = guard.as_mut() else {
-            return Err("locked".into());
-        };
-        let opts = verify_options(&worker);
+    let done = on_vault(&app, l, SAVE_FAILED, |w, vault| {
+        let opts = verify_options(w);
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         for b in vault.contents.badges.iter_mut() {
             import::recheck(b, &opts, &now);
@@ -407,16 +402,58 @@ async fn check(State(app): App, headers: HeaderMap) -> Response {
     })
     .await;
     match done {
-        Ok(Ok(())) => Redirect::to(&format!("/{}/", app.token)).into_response(),
-        Ok(Err(e)) if e == "locked" => unlock_page(l, &app, StatusCode::OK, None),
-        Ok(Err(e)) => message(
+        Ok(()) => Redirect::to(&format!("/{}/", app.token)).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// How a failure of [`on_vault`] is answered: the status and the message before the reason.
+type Failure = (StatusCode, &'static str, &'static str);
+const SAVE_FAILED: Failure = (
+    StatusCode::INTERNAL_SERVER_ERROR,
+    "De kluis kon niet bewaard worden",
+    "The safe could not be saved",
+);
+
+/// Runs `f` on the open vault in a blocking thread (it may verify, fetch and save). A locked
+/// vault answers the unlock page; an error, the `failure` message with its reason.
+async fn on_vault<T: Send + 'static>(
+    app: &Arc<WalletApp>,
+    l: Lang,
+    failure: Failure,
+    f: impl FnOnce(&WalletApp, &mut Vault) -> Result<T, String> + Send + 'static,
+) -> Result<T, Response> {
+    enum Outcome<T> {
+        Done(T),
+        Locked,
+        Failed(String),
+    }
+    let worker = app.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let Ok(mut guard) = worker.vault.lock() else {
+            return Outcome::Failed("the safe's lock is broken".into());
+        };
+        match guard.as_mut() {
+            None => Outcome::Locked,
+            Some(vault) => match f(&worker, vault) {
+                Ok(t) => Outcome::Done(t),
+                Err(e) => Outcome::Failed(e),
+            },
+        }
+    })
+    .await;
+    let (status, nl, en) = failure;
+    match done {
+        Ok(Outcome::Done(t)) => Ok(t),
+        Ok(Outcome::Locked) => Err(unlock_page(l, app, StatusCode::OK, None)),
+        Ok(Outcome::Failed(e)) => Err(message(
             l,
-            &app,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("De kluis kon niet bewaard worden: {e}"),
-            &format!("The safe could not be saved: {e}"),
-        ),
-        Err(_) => broken(l, &app),
+            app,
+            status,
+            &format!("{nl}: {e}"),
+            &format!("{en}: {e}"),
+        )),
+        Err(_) => Err(broken(l, app)),
     }
 }
 
@@ -533,32 +570,10 @@ async fn import_post(State(app): App, headers: HeaderMap, mut mp: Multipart) -> 
             "Choose a file first.",
         );
     }
-    let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || -> Result<Vec<import::Imported>, String> {
-        let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
-        let Some(vault) = guard.as_mut() else {
-            return Err("locked".into());
-        };
-        let opts = verify_options(&worker);
+    let done = on_vault(&app, l, SAVE_FAILED, move |w, vault| {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut results = Vec::new();
-        for (name, bytes) in &files {
-            let (candidates, notes) = import::candidates(name, bytes);
-            results.extend(notes);
-            let mut added_here: Vec<String> = Vec::new();
-            for c in &candidates {
-                let r = import::import_one(&mut vault.contents, c, &opts, keep, &now);
-                if let Outcome::Duplicate { id, .. } = &r.outcome
-                    && added_here.contains(id)
-                {
-                    continue;
-                }
-                if let Outcome::Added { id, .. } = &r.outcome {
-                    added_here.push(id.clone());
-                }
-                results.push(r);
-            }
-        }
+        let results =
+            import::import_all(&mut vault.contents, &files, &verify_options(w), keep, &now);
         if results
             .iter()
             .any(|r| matches!(r.outcome, Outcome::Added { .. }))
@@ -569,18 +584,8 @@ async fn import_post(State(app): App, headers: HeaderMap, mut mp: Multipart) -> 
     })
     .await;
     let results = match done {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) if e == "locked" => return unlock_page(l, &app, StatusCode::OK, None),
-        Ok(Err(e)) => {
-            return message(
-                l,
-                &app,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &format!("De kluis kon niet bewaard worden: {e}"),
-                &format!("The safe could not be saved: {e}"),
-            );
-        }
-        Err(_) => return broken(l, &app),
+        Ok(r) => r,
+        Err(r) => return r,
     };
     let t = &app.token;
     let added = results
@@ -729,10 +734,12 @@ async fn share_post(
                 "This safe was opened without a verifier (--verifier).",
             );
         };
-        let worker = app.clone();
-        let made = tokio::task::spawn_blocking(move || -> Result<String, String> {
-            let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
-            let vault = guard.as_mut().ok_or("locked")?;
+        let failed = (
+            StatusCode::BAD_GATEWAY,
+            "De link kon niet gemaakt worden",
+            "The link could not be made",
+        );
+        let made = on_vault(&app, l, failed, move |_, vault| {
             let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
             let s = relay_client::share(&mut vault.contents, &id_refs, &domain, until, &verifier)?;
             vault.save().map_err(|e| e.to_string())?;
@@ -740,16 +747,8 @@ async fn share_post(
         })
         .await;
         return match made {
-            Ok(Ok(id)) => Redirect::to(&format!("/{}/link/{id}", app.token)).into_response(),
-            Ok(Err(e)) if e == "locked" => unlock_page(l, &app, StatusCode::OK, None),
-            Ok(Err(e)) => message(
-                l,
-                &app,
-                StatusCode::BAD_GATEWAY,
-                &format!("De link kon niet gemaakt worden: {e}"),
-                &format!("The link could not be made: {e}"),
-            ),
-            Err(_) => broken(l, &app),
+            Ok(id) => Redirect::to(&format!("/{}/link/{id}", app.token)).into_response(),
+            Err(r) => r,
         };
     }
     unlocked!(app, l, guard);
@@ -926,26 +925,20 @@ async fn unshare(
     Path((_, id)): Path<(String, String)>,
 ) -> Response {
     let l = lang(&headers);
-    let worker = app.clone();
     let sid = id.clone();
-    let done = tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let mut guard = worker.vault.lock().map_err(|_| "locked".to_owned())?;
-        let vault = guard.as_mut().ok_or("locked")?;
+    let failed = (
+        StatusCode::BAD_GATEWAY,
+        "Delen stoppen lukte niet",
+        "Stopping the share failed",
+    );
+    let done = on_vault(&app, l, failed, move |_, vault| {
         relay_client::withdraw(&mut vault.contents, &sid)?;
         vault.save().map_err(|e| e.to_string())
     })
     .await;
     match done {
-        Ok(Ok(())) => Redirect::to(&format!("/{}/link/{id}", app.token)).into_response(),
-        Ok(Err(e)) if e == "locked" => unlock_page(l, &app, StatusCode::OK, None),
-        Ok(Err(e)) => message(
-            l,
-            &app,
-            StatusCode::BAD_GATEWAY,
-            &format!("Delen stoppen lukte niet: {e}"),
-            &format!("Stopping the share failed: {e}"),
-        ),
-        Err(_) => broken(l, &app),
+        Ok(()) => Redirect::to(&format!("/{}/link/{id}", app.token)).into_response(),
+        Err(r) => r,
     }
 }
 

@@ -561,6 +561,37 @@ pub fn import_one(
     })
 }
 
+/// Imports whole inputs (files, e-mails, fetched addresses): each is split into candidates and
+/// each candidate imported as [`import_one`] does. A badge an input carries twice (an e-mail
+/// attaches it as image and as JSON) is reported once.
+pub fn import_all(
+    contents: &mut Contents,
+    inputs: &[(String, Vec<u8>)],
+    opts: &badgesafe_verify::Options<'_>,
+    keep_unverified: bool,
+    now: &str,
+) -> Vec<Imported> {
+    let mut results = Vec::new();
+    for (source, bytes) in inputs {
+        let (found, notes) = candidates(source, bytes);
+        results.extend(notes);
+        let mut added_here: Vec<String> = Vec::new();
+        for c in &found {
+            let r = import_one(contents, c, opts, keep_unverified, now);
+            if let Outcome::Duplicate { id, .. } = &r.outcome
+                && added_here.contains(id)
+            {
+                continue;
+            }
+            if let Outcome::Added { id, .. } = &r.outcome {
+                added_here.push(id.clone());
+            }
+            results.push(r);
+        }
+    }
+    results
+}
+
 /// Verifies a badge again (revocation, expiry, keys) and stores the new report.
 pub fn recheck(badge: &mut Badge, opts: &badgesafe_verify::Options<'_>, now: &str) {
     let report = badgesafe_verify::verify_bytes(badge.credential_text().as_bytes(), opts);
